@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Install groundup for development into a virtual environment (.venv by default).
+#   - torch first, pinned, so pip does not pull a multi-GB CUDA build where a CPU wheel is wanted.
+#     Override with TORCH_SPEC, e.g. TORCH_SPEC="torch --index-url https://download.pytorch.org/whl/cpu"
+#   - then this project with its dev tools (nbdev 2 and jupyter)
+#   - then the Fashion-MNIST data from Debian's package, when this machine has apt and we are root
+#     (elsewhere the loader downloads the data on first use).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+VENV=${VENV:-.venv}
+TORCH_SPEC=${TORCH_SPEC:-torch==2.13.0}
+
+say() { printf '\n==> %s\n' "$*"; }
+
+if [ ! -x "$VENV/bin/python" ]; then
+  say "creating virtual environment $VENV"
+  "$PYTHON" -m venv "$VENV"
+fi
+py="$VENV/bin/python"
+"$py" -m pip install -q --upgrade pip
+
+if "$py" -c "import torch" 2>/dev/null; then
+  say "torch $("$py" -c 'import torch; print(torch.__version__)') already installed"
+else
+  say "installing $TORCH_SPEC"
+  # shellcheck disable=SC2086  # TORCH_SPEC may carry pip options
+  "$py" -m pip install -q $TORCH_SPEC
+fi
+
+say "installing groundup (editable) with its dev tools"
+"$py" -m pip install -q -e ".[dev]"
+"$py" -c "import groundup, torch; print('groundup', groundup.__version__, 'with torch', torch.__version__)"
+
+if [ -d /usr/share/datasets/fashion-mnist ]; then
+  say "Fashion-MNIST: system copy found in /usr/share/datasets/fashion-mnist"
+elif command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  say "installing Debian's dataset-fashion-mnist"
+  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist; }; then
+    echo "WARNING: could not install dataset-fashion-mnist; the loader will try to download the data." >&2
+  fi
+else
+  say "Fashion-MNIST: no system copy; the loader downloads it into ~/.cache/groundup on first use"
+fi
