@@ -12,24 +12,26 @@ VENV=${VENV:-.venv}
 TORCH_SPEC=${TORCH_SPEC:-torch==2.13.0}
 
 say() { printf '\n==> %s\n' "$*"; }
+# pip on some machines warns about configured package folders that do not exist: drop that noise only.
+pip_install() { "$py" -m pip install "$@" 2> >(grep -v "^WARNING: Location '.*' is ignored" >&2); }
 
 if [ ! -x "$VENV/bin/python" ]; then
   say "creating virtual environment $VENV"
   "$PYTHON" -m venv "$VENV"
 fi
 py="$VENV/bin/python"
-"$py" -m pip install -q --upgrade pip
+pip_install -q --upgrade pip
 
 if "$py" -c "import torch" 2>/dev/null; then
   say "torch $("$py" -c 'import torch; print(torch.__version__)') already installed"
 else
   say "installing $TORCH_SPEC"
   # shellcheck disable=SC2086  # TORCH_SPEC may carry pip options
-  "$py" -m pip install -q $TORCH_SPEC
+  pip_install -q $TORCH_SPEC
 fi
 
 say "installing groundup (editable) with its dev tools"
-"$py" -m pip install -q -e ".[dev]"
+pip_install -q -e ".[dev]"
 "$py" -c "import groundup, torch; print('groundup', groundup.__version__, 'with torch', torch.__version__)"
 
 if [ -d /usr/share/datasets/fashion-mnist ]; then
