@@ -416,10 +416,10 @@ class ProgressCallback(Callback):
 
     def after_batch(self):
         if self._mode not in ('notebook', 'terminal'): return
-        now = time.perf_counter()
-        if now < self._next_draw and self.iter + 1 < self.n_iter: return
+        now, learn = time.perf_counter(), self.learn          # direct reads: this runs every batch
+        if now < self._next_draw and learn.iter + 1 < learn.n_iter: return
         self._next_draw = now + self.refresh
-        done, total = self.iter + 1, self.n_iter
+        done, total = learn.iter + 1, learn.n_iter
         elapsed = now - self._phase_start
         eta = elapsed / done * (total - done)
         recorder = getattr(self.learn, 'recorder', None)
