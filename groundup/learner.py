@@ -431,7 +431,9 @@ class ProgressCallback(Callback):
             print(f"\r|{'█' * filled}{' ' * (30 - filled)}| {text}", end='', file=self._out, flush=True)
         else:
             from IPython.display import HTML
-            self._bar.update(HTML(f"<progress value='{done}' max='{total}' style='width:300px'></progress> {text}"))
+            self._bar.update(HTML(f"<div><progress value='{learn.epoch}' max='{learn.n_epoch}' style='width:300px'></progress> "
+                                  f"epochs done: {learn.epoch}/{learn.n_epoch}</div>"
+                                  f"<div><progress value='{done}' max='{total}' style='width:300px'></progress> {text}</div>"))
 
     def after_epoch(self):
         recorder = getattr(self.learn, 'recorder', None)
