@@ -193,8 +193,8 @@ class Learner:
         added = [cb() if isinstance(cb, type) else cb for cb in _as_tuple(cbs)]
         self.add_cbs(added)
         try:
-            if reset_opt or self.opt is None: self.lr = self.lr if lr is None else lr; self.create_opt()
-            elif lr is not None: self.set_lr(lr)
+            if lr is not None: self.set_lr(lr)
+            if reset_opt or self.opt is None: self.create_opt()
             self.n_epoch = n_epoch
             self._sort_handlers()
             self.opt.zero_grad()
@@ -216,9 +216,8 @@ class Learner:
         with torch.no_grad(): self._with_events(self._all_batches, 'validate', CancelValidException)
 
     def _all_batches(self):
-        self.n_iter = len(self.dl)
+        self.n_iter, n_inp = len(self.dl), self.dls.n_inp
         for self.iter, batch in enumerate(self.dl):
-            n_inp = self.dls.n_inp
             self.xb, self.yb = (tuple(batch[:n_inp]), tuple(batch[n_inp:])) if isinstance(batch, (tuple, list)) else ((batch,), ())
             self.pred = self.loss = None
             self._with_events(self._do_one_batch, 'batch', CancelBatchException)
@@ -412,7 +411,7 @@ class ProgressCallback(Callback):
     def _print(self, line): print(line, file=self._out, flush=True)
 
     def before_train(self): self._phase_start, self._next_draw = time.perf_counter(), 0.
-    def before_validate(self): self._phase_start, self._next_draw = time.perf_counter(), 0.
+    before_validate = before_train
 
     def after_batch(self):
         if self._mode not in ('notebook', 'terminal'): return
