@@ -132,7 +132,8 @@ class Learner:
                  opt_func=torch.optim.SGD, metrics=None, progress: bool = True, default_cbs: bool = True):
         self.model, self.dls, self.loss_func, self.lr, self.opt_func = model, dls, loss_func, lr, opt_func
         self.opt, self.cbs, self._handlers, self.training = None, [], {}, False
-        self.epoch = self.iter = self.n_iter = 0
+        self.epoch = self.iter = self.n_iter = self.start_epoch = 0
+        self.interrupted = False
         self.n_epoch = 1
         if default_cbs: self.add_cbs([TrainEvalCallback(), Recorder(*_as_tuple(metrics)), DeviceCallback()])
         if progress: self.add_cb(ProgressCallback())
@@ -177,7 +178,12 @@ class Learner:
         try:
             self(f'before_{name}')
             f()
-        except cancel_exc: self(f'after_cancel_{name}')
+        except cancel_exc:
+            self.interrupted = False
+            self(f'after_cancel_{name}')
+        except BaseException:
+            self.interrupted = True                     # after_ events below run while an exception unwinds the loop
+            raise
         finally: self(f'after_{name}')
 
     def create_opt(self): self.opt = self.opt_func(self.model.parameters(), lr=self.lr)
@@ -187,15 +193,18 @@ class Learner:
         if self.opt is not None:
             for g in self.opt.param_groups: g['lr'] = lr
 
-    def fit(self, n_epoch: int = 1, lr: float | None = None, cbs=None, reset_opt: bool = False):
-        "Train for `n_epoch` epochs; callbacks in `cbs` take part in this fit only."
+    def fit(self, n_epoch: int = 1, lr: float | None = None, cbs=None, reset_opt: bool = False, resume=None):
+        "Train for `n_epoch` epochs; callbacks in `cbs` take part in this fit only. `resume`: a checkpoint file (or folder) to continue from."
         if n_epoch < 0: raise ValueError(f"n_epoch must be >= 0, got {n_epoch}.")
         added = [cb() if isinstance(cb, type) else cb for cb in _as_tuple(cbs)]
+        if resume is not None:
+            from groundup.checkpoint import ResumeCheckpoint    # notebook 09; imported only when asked for
+            added.append(ResumeCheckpoint(resume))
         self.add_cbs(added)
         try:
             if lr is not None: self.set_lr(lr)
             if reset_opt or self.opt is None: self.create_opt()
-            self.n_epoch = n_epoch
+            self.n_epoch, self.start_epoch, self.interrupted = n_epoch, 0, False
             self._sort_handlers()
             self.opt.zero_grad()
             self._with_events(self._do_fit, 'fit', CancelFitException)
@@ -206,7 +215,7 @@ class Learner:
             for cb in added: self.remove_cb(cb)
 
     def _do_fit(self):
-        for self.epoch in range(self.n_epoch): self._with_events(self._do_epoch, 'epoch', CancelEpochException)
+        for self.epoch in range(self.start_epoch, self.n_epoch): self._with_events(self._do_epoch, 'epoch', CancelEpochException)
 
     def _do_epoch(self):
         self.dl = self.dls.train
