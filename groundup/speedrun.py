@@ -11,6 +11,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+import groundup.lr_finder  # noqa: F401  (adds Learner.lr_find)
+import groundup.mixed_precision  # noqa: F401  (adds Learner.to_bf16 and to_fp16)
 import groundup.schedule  # noqa: F401  (adds Learner.fit_one_cycle)
 from .datasets import FashionMNIST, load_fashion_mnist
 from .init import init_kaiming_
@@ -22,7 +24,7 @@ from .training import accuracy
 __all__ = ['fashion_tensors', 'conv_bn', 'ResBlock', 'fashion_cnn', 'fashion_learner', 'get_preds', 'confusion_matrix',
            'plot_confusion', 'worst_classified', 'RandomFlip']
 
-# %% ../nbs/10_fashion_speedrun.ipynb #1fac4a07
+# %% ../nbs/10_fashion_speedrun.ipynb #93b14c5c
 def fashion_tensors(path=None, channels_last: bool = True) -> FashionMNIST:
     "Fashion-MNIST as normalised float images `[N,1,28,28]` (training-set mean and std) and int64 labels."
     x_train, y_train, x_test, y_test, classes = load_fashion_mnist(path)
@@ -32,14 +34,14 @@ def fashion_tensors(path=None, channels_last: bool = True) -> FashionMNIST:
     if channels_last: x_train, x_test = (x.contiguous(memory_format=torch.channels_last) for x in (x_train, x_test))
     return FashionMNIST(x_train, y_train, x_test, y_test, classes)
 
-# %% ../nbs/10_fashion_speedrun.ipynb #8ac9b42f
+# %% ../nbs/10_fashion_speedrun.ipynb #e0a5c2d1
 def conv_bn(ni: int, nf: int, ks: int = 3, stride: int = 2, act: bool = True) -> nn.Sequential:
     "A `ks`×`ks` convolution from `ni` to `nf` channels (no bias), batch-norm, then ReLU if `act`."
     layers = [nn.Conv2d(ni, nf, ks, stride, padding=ks // 2, bias=False), nn.BatchNorm2d(nf)]
     if act: layers.append(nn.ReLU())
     return nn.Sequential(*layers)
 
-# %% ../nbs/10_fashion_speedrun.ipynb #470c7235
+# %% ../nbs/10_fashion_speedrun.ipynb #dc8c1495
 class ResBlock(nn.Module):
     "Two stride-1 `conv_bn`s on `nf` channels, added to the input: `relu(x + convs(x))`."
     def __init__(self, nf: int):
@@ -47,7 +49,7 @@ class ResBlock(nn.Module):
         self.convs = nn.Sequential(conv_bn(nf, nf, stride=1), conv_bn(nf, nf, stride=1, act=False))
     def forward(self, x): return F.relu(x + self.convs(x))
 
-# %% ../nbs/10_fashion_speedrun.ipynb #a52f1ba3
+# %% ../nbs/10_fashion_speedrun.ipynb #55d5f875
 def fashion_cnn(widths=(16, 32, 64, 128), res_at=(1,), n_classes: int = 10, channels_last: bool = True) -> nn.Sequential:
     "The capstone CNN: stride-2 `conv_bn` blocks of `widths` (the first 5×5), a `ResBlock` after each block listed in `res_at`, average pool, linear. Kaiming-initialised."
     if not widths: raise ValueError("fashion_cnn needs at least one width, e.g. widths=(16, 32, 64, 128).")
@@ -62,7 +64,7 @@ def fashion_cnn(widths=(16, 32, 64, 128), res_at=(1,), n_classes: int = 10, chan
     init_kaiming_(model)
     return model.to(memory_format=torch.channels_last) if channels_last else model
 
-# %% ../nbs/10_fashion_speedrun.ipynb #653d4a4b
+# %% ../nbs/10_fashion_speedrun.ipynb #8b717a34
 def fashion_learner(data: FashionMNIST, model: nn.Module | None = None, bs: int = 256, lr: float = 1e-2,
                     opt_func=Adam, label_smoothing: float = 0., seed: int | None = None, cbs=None,
                     progress: bool = True) -> Learner:
@@ -76,7 +78,7 @@ def fashion_learner(data: FashionMNIST, model: nn.Module | None = None, bs: int 
     loss_func = partial(F.cross_entropy, label_smoothing=label_smoothing) if label_smoothing else F.cross_entropy
     return Learner(model, dls, loss_func=loss_func, lr=lr, opt_func=opt_func, metrics=accuracy, cbs=cbs, progress=progress)
 
-# %% ../nbs/10_fashion_speedrun.ipynb #2d8a0a1f
+# %% ../nbs/10_fashion_speedrun.ipynb #a577ffcb
 def get_preds(model: nn.Module, x: torch.Tensor, bs: int = 1000) -> torch.Tensor:
     "`model`'s outputs for all of `x`, computed `bs` rows at a time in eval mode without gradients."
     was_training = model.training
@@ -85,7 +87,7 @@ def get_preds(model: nn.Module, x: torch.Tensor, bs: int = 1000) -> torch.Tensor
         with torch.no_grad(): return torch.cat([model(x[i:i + bs]) for i in range(0, len(x), bs)])
     finally: model.train(was_training)
 
-# %% ../nbs/10_fashion_speedrun.ipynb #a5fefdfa
+# %% ../nbs/10_fashion_speedrun.ipynb #4fb1947f
 def confusion_matrix(preds: torch.Tensor, targets: torch.Tensor, n_classes: int | None = None) -> torch.Tensor:
     "`cm[i, j]`: how many items of true class `i` were predicted as class `j`; `preds` are class indices or `[N, n_classes]` scores."
     if preds.dim() == 2:
@@ -96,7 +98,7 @@ def confusion_matrix(preds: torch.Tensor, targets: torch.Tensor, n_classes: int 
     n = n_classes or int(max(preds.max(), targets.max())) + 1
     return torch.bincount(targets.long() * n + preds.long(), minlength=n * n).reshape(n, n)
 
-# %% ../nbs/10_fashion_speedrun.ipynb #4fb1947f
+# %% ../nbs/10_fashion_speedrun.ipynb #df8be151
 def plot_confusion(cm: torch.Tensor, classes, title: str = 'confusion matrix'):
     "Draw confusion matrix `cm` with the count in each cell; rows are the true classes. Returns the figure."
     import matplotlib.pyplot as plt
@@ -112,14 +114,14 @@ def plot_confusion(cm: torch.Tensor, classes, title: str = 'confusion matrix'):
     fig.tight_layout()
     return fig
 
-# %% ../nbs/10_fashion_speedrun.ipynb #a95de306
+# %% ../nbs/10_fashion_speedrun.ipynb #9813060c
 def worst_classified(preds: torch.Tensor, targets: torch.Tensor, k: int = 16):
     "Indices of the `k` items with the highest cross-entropy loss under `preds` (scores), and those losses, worst first."
     losses = F.cross_entropy(preds.float(), targets, reduction='none')
     top = losses.topk(min(k, len(losses)))
     return top.indices, top.values
 
-# %% ../nbs/10_fashion_speedrun.ipynb #45222df1
+# %% ../nbs/10_fashion_speedrun.ipynb #2ec7eab4
 class RandomFlip(Callback):
     "Batch augmentation: mirror a random half (probability `p`) of each training batch's images left-right, with one `torch.where`."
     order = 5
