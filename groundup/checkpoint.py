@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 from fastcore.basics import patch
 
+from .datasets import atomic_writer
 from .learner import Callback, Learner, Recorder
 
 # %% auto #0
@@ -19,29 +20,10 @@ __all__ = ['CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION', 'atomic_torch_save', 'rng_
            'read_checkpoint', 'load_checkpoint', 'SaveCheckpoint', 'ResumeCheckpoint']
 
 # %% ../nbs/09_checkpoint.ipynb #dd7b91bc
-def _fsync_dir(folder: Path):
-    "Flush a folder's entries (a rename in it) to disk. POSIX only; elsewhere a rename needs no help."
-    if os.name != 'posix': return
-    fd = os.open(folder, os.O_RDONLY)
-    try: os.fsync(fd)
-    finally: os.close(fd)
-
 def atomic_torch_save(obj, path) -> Path:
     "`torch.save(obj, path)` such that `path` is never seen half-written: a temporary file beside it, fsync, then `os.replace`."
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:                         # Ctrl-C too: never leave the temporary file behind
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-    return path
+    with atomic_writer(path) as f: torch.save(obj, f)
+    return Path(path)
 
 # %% ../nbs/09_checkpoint.ipynb #ca9e957d
 def _numpy():

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import gzip, hashlib, math, os, sys, tempfile, urllib.error, urllib.request, warnings
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
@@ -14,8 +15,8 @@ import torch
 # %% auto #0
 __all__ = ['IDX_DTYPES', 'IDX_CODES', 'FASHION_MNIST_FILES', 'FASHION_MNIST_CLASSES', 'FASHION_MNIST_URL', 'SYSTEM_DATA_DIR',
            'DATA_ENV_VAR', 'DatasetError', 'read_idx', 'encode_idx', 'read_maybe_gzipped', 'check_sha256',
-           'atomic_write_bytes', 'default_cache_dir', 'find_idx_file', 'download_bytes', 'fetch_idx', 'FashionMNIST',
-           'load_fashion_mnist', 'show_images']
+           'atomic_writer', 'atomic_write_bytes', 'default_cache_dir', 'find_idx_file', 'download_bytes', 'fetch_idx',
+           'FashionMNIST', 'load_fashion_mnist', 'show_images']
 
 # %% ../nbs/00_datasets.ipynb #f65a9c38
 class DatasetError(RuntimeError):
@@ -86,23 +87,43 @@ def check_sha256(data: bytes, expected: str, name: str):
                            f"expected {expected}. The file is corrupted or is not Fashion-MNIST: "
                            f"delete it and fetch it again (pass verify=False to load other IDX data).")
 
-# %% ../nbs/00_datasets.ipynb #22b65bfd
-def atomic_write_bytes(path, data: bytes):
-    "Write `data` to `path` so that `path` is never seen half-written."
+# %% ../nbs/00_datasets.ipynb #4df3dd20
+def _default_file_mode() -> int:
+    "The permissions `open()` gives a new file: 0o666 less the process's umask."
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+def _fsync_dir(folder: Path):
+    "Flush a folder's entries (a rename in it) to disk. POSIX only; elsewhere a rename needs no help."
+    if os.name != 'posix': return
+    fd = os.open(folder, os.O_RDONLY)
+    try: os.fsync(fd)
+    finally: os.close(fd)
+
+@contextmanager
+def atomic_writer(path):
+    "Context manager: a binary file to write that appears at `path` only if the block succeeds (temp file beside it, fsync, rename)."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
     try:
+        os.chmod(tmp, _default_file_mode())
         with os.fdopen(fd, 'wb') as f:
-            f.write(data)
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException:                         # Ctrl-C too: never leave the temporary file behind
         Path(tmp).unlink(missing_ok=True)
         raise
+    _fsync_dir(path.parent)
 
-# %% ../nbs/00_datasets.ipynb #c56f1254
+def atomic_write_bytes(path, data: bytes):
+    "Write `data` to `path` so that `path` is never seen half-written."
+    with atomic_writer(path) as f: f.write(data)
+
+# %% ../nbs/00_datasets.ipynb #55032e65
 FASHION_MNIST_URL = 'http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/'
 SYSTEM_DATA_DIR = Path('/usr/share/datasets/fashion-mnist')
 DATA_ENV_VAR = 'GROUNDUP_DATA'
@@ -111,7 +132,7 @@ def default_cache_dir() -> Path:
     "groundup's cache folder: `$XDG_CACHE_HOME/groundup`, else `~/.cache/groundup`."
     return Path(os.environ.get('XDG_CACHE_HOME') or Path.home()/'.cache')/'groundup'
 
-# %% ../nbs/00_datasets.ipynb #55032e65
+# %% ../nbs/00_datasets.ipynb #0da3ea0e
 def find_idx_file(folder, name: str) -> Path | None:
     "`name` (plain or `.gz`) in `folder` or in its torchvision layout `folder/FashionMNIST/raw`, if there."
     folder = Path(folder).expanduser()
@@ -120,7 +141,7 @@ def find_idx_file(folder, name: str) -> Path | None:
             if candidate.is_file(): return candidate
     return None
 
-# %% ../nbs/00_datasets.ipynb #626c0031
+# %% ../nbs/00_datasets.ipynb #6171303d
 def download_bytes(url: str, timeout: float = 30) -> bytes:
     "The body at `url`, with a progress report on stderr."
     with urllib.request.urlopen(url, timeout=timeout) as response:
@@ -138,7 +159,7 @@ def download_bytes(url: str, timeout: float = 30) -> bytes:
     if total and len(data) != total: raise DatasetError(f"Download of {url} stopped after {len(data):,} of {total:,} bytes.")
     return data
 
-# %% ../nbs/00_datasets.ipynb #57fac49f
+# %% ../nbs/00_datasets.ipynb #a5a5aa6b
 def _missing_message(name, looked, download_error):
     tried = ''.join(f"\n  - {p}" for p in looked)
     dl = f"\n  - download: {download_error}" if download_error else "\n  - download: not tried (download=False)"
@@ -149,7 +170,7 @@ def _missing_message(name, looked, download_error):
             f"or pass path='/that/folder'\n"
             f"  - allow the download (download=True) on a machine that can reach {FASHION_MNIST_URL}")
 
-# %% ../nbs/00_datasets.ipynb #a5a5aa6b
+# %% ../nbs/00_datasets.ipynb #82efe290
 def fetch_idx(name: str, path=None, download: bool = True, verify: bool = True, cache_dir=None,
               system_dir=SYSTEM_DATA_DIR, url: str = FASHION_MNIST_URL) -> bytes:
     "The decompressed, verified bytes of Fashion-MNIST file `name`, from the first source that has it."
@@ -192,7 +213,7 @@ def fetch_idx(name: str, path=None, download: bool = True, verify: bool = True, 
     except OSError as e: warnings.warn(f"Could not cache {name} in {cached.parent} ({e}); the next load will be slower.")
     return data
 
-# %% ../nbs/00_datasets.ipynb #82efe290
+# %% ../nbs/00_datasets.ipynb #ab1223e8
 class FashionMNIST(NamedTuple):
     "Fashion-MNIST as tensors: uint8 images (N×28×28) and int64 labels for each split, and the class names."
     x_train: torch.Tensor
@@ -201,7 +222,7 @@ class FashionMNIST(NamedTuple):
     y_test: torch.Tensor
     classes: list
 
-# %% ../nbs/00_datasets.ipynb #ab1223e8
+# %% ../nbs/00_datasets.ipynb #ce780329
 def load_fashion_mnist(path=None, download: bool = True, verify: bool = True, cache_dir=None,
                        system_dir=SYSTEM_DATA_DIR, url: str = FASHION_MNIST_URL) -> FashionMNIST:
     "Fashion-MNIST from `path`, `$GROUNDUP_DATA`, the cache, the system copy, or a download, in that order."
@@ -217,7 +238,7 @@ def load_fashion_mnist(path=None, download: bool = True, verify: bool = True, ca
                                f"expected N×H×W images and N labels.")
     return FashionMNIST(x_train, y_train.long(), x_test, y_test.long(), list(FASHION_MNIST_CLASSES))
 
-# %% ../nbs/00_datasets.ipynb #d7f1105a
+# %% ../nbs/00_datasets.ipynb #e6ff4cfa
 def show_images(images, titles=None, ncols: int = 8, imsize: float = 1.3, cmap: str = 'Greys', suptitle=None):
     "Draw `images` in a grid with optional `titles`; returns the matplotlib figure."
     import matplotlib.pyplot as plt
