@@ -5,7 +5,7 @@
 # %% ../nbs/09_checkpoint.ipynb #327fa8d5
 from __future__ import annotations
 
-import math, os, random, tempfile, warnings
+import math, random, warnings
 from collections import defaultdict
 from pathlib import Path
 
