@@ -5,7 +5,7 @@
 # %% ../nbs/09_checkpoint.ipynb #327fa8d5
 from __future__ import annotations
 
-import math, random, warnings
+import math, warnings
 from collections import defaultdict
 from pathlib import Path
 
@@ -14,10 +14,11 @@ from fastcore.basics import patch
 
 from .datasets import atomic_writer
 from .learner import Callback, Learner, Recorder
+from .lr_finder import rng_states, set_rng_states
 
 # %% auto #0
-__all__ = ['CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION', 'atomic_torch_save', 'rng_states', 'set_rng_states', 'CheckpointError',
-           'read_checkpoint', 'load_checkpoint', 'SaveCheckpoint', 'ResumeCheckpoint']
+__all__ = ['CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION', 'atomic_torch_save', 'CheckpointError', 'read_checkpoint',
+           'load_checkpoint', 'SaveCheckpoint', 'ResumeCheckpoint']
 
 # %% ../nbs/09_checkpoint.ipynb #dd7b91bc
 def atomic_torch_save(obj, path) -> Path:
@@ -25,51 +26,7 @@ def atomic_torch_save(obj, path) -> Path:
     with atomic_writer(path) as f: torch.save(obj, f)
     return Path(path)
 
-# %% ../nbs/09_checkpoint.ipynb #ca9e957d
-def _numpy():
-    try: import numpy
-    except ImportError: return None
-    return numpy
-
-def _loader_generators(learn) -> dict:
-    "`{'train': g, 'valid': g}` for those of the Learner's loaders that shuffle with their own `torch.Generator`."
-    if learn is None: return {}
-    gens = {name: getattr(getattr(learn.dls, name, None), 'generator', None) for name in ('train', 'valid')}
-    return {name: g for name, g in gens.items() if isinstance(g, torch.Generator)}
-
-def rng_states(learn: Learner | None = None) -> dict:
-    "The state of every random number generator a fit draws from: torch's CPU and CUDA ones, Python's, numpy's (if installed), and `learn`'s loaders' own."
-    np = _numpy()
-    if np is None: np_state = None
-    else:
-        kind, keys, pos, has_gauss, gauss = np.random.get_state()
-        np_state = (kind, keys.tolist(), int(pos), int(has_gauss), float(gauss))     # plain values: loadable with weights_only
-    return {'torch': torch.get_rng_state(),
-            'cuda': torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
-            'python': random.getstate(),
-            'numpy': np_state,
-            'loaders': {name: g.get_state() for name, g in _loader_generators(learn).items()}}
-
-def set_rng_states(states: dict, learn: Learner | None = None):
-    "Put back the generators' states saved by `rng_states`, so that they draw what they would have drawn then."
-    torch.set_rng_state(states['torch'])
-    cuda = states.get('cuda')
-    if cuda is not None and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count(): torch.cuda.set_rng_state_all(cuda)
-    version, internal, gauss = states['python']
-    random.setstate((version, tuple(internal), gauss))
-    np = _numpy()
-    if np is not None and states.get('numpy') is not None:
-        kind, keys, pos, has_gauss, gauss = states['numpy']
-        np.random.set_state((kind, np.array(keys, dtype=np.uint32), pos, has_gauss, gauss))
-    gens, saved = _loader_generators(learn), states.get('loaders', {})
-    for name in sorted(set(gens) | set(saved)):
-        if name in gens and name in saved: gens[name].set_state(saved[name])
-        elif learn is not None:
-            have, had = ('has its own generator', 'did not') if name in gens else ('has no generator of its own', 'did')
-            warnings.warn(f"The {name} loader {have}, but the one the checkpoint was saved with {had}: its batches "
-                          f"will not be shuffled as they were. Build the loaders as the run that wrote the checkpoint did.")
-
-# %% ../nbs/09_checkpoint.ipynb #ab5e6938
+# %% ../nbs/09_checkpoint.ipynb #76f38ec7
 @patch
 def state_dict(self: Recorder) -> dict:
     "Everything recorded so far in this fit, as plain lists and numbers."
@@ -85,7 +42,7 @@ def load_state_dict(self: Recorder, state: dict):
     self.values, self.epoch_ends = [dict(row) for row in state['values']], list(state['epoch_ends'])
     self._avg, self._n_smooth, self.smooth_loss = state['smoothing']
 
-# %% ../nbs/09_checkpoint.ipynb #befb2538
+# %% ../nbs/09_checkpoint.ipynb #a20b4e7a
 CHECKPOINT_FORMAT, CHECKPOINT_VERSION = 'groundup.checkpoint', 1
 
 class CheckpointError(Exception):
@@ -113,7 +70,7 @@ def _checkpoint_state(learn: Learner, epochs_done: int, fit_hypers: list[dict]) 
                 fit_hypers=fit_hypers, rng=rng_states(learn),
                 callbacks={cb.name: cb.state_dict() for cb in _stateful_callbacks(learn)})
 
-# %% ../nbs/09_checkpoint.ipynb #41a7079f
+# %% ../nbs/09_checkpoint.ipynb #6a2770bb
 def _checkpoint_file(path) -> Path:
     path = Path(path)
     if path.is_dir():
@@ -141,7 +98,7 @@ def read_checkpoint(path) -> dict:
                               f"{CHECKPOINT_VERSION}. Upgrade groundup to read it.")
     return {**ckpt, 'path': str(path)}
 
-# %% ../nbs/09_checkpoint.ipynb #3bc38895
+# %% ../nbs/09_checkpoint.ipynb #9c10d07a
 def _some(keys, n=5): return ', '.join(list(keys)[:n]) + (f" (and {len(keys) - n} more)" if len(keys) > n else '')
 
 def _check_model(model, ckpt):
@@ -181,7 +138,7 @@ def load_checkpoint(learn: Learner, checkpoint, with_opt: bool = True) -> dict:
     if with_opt: _load_opt_state(learn.opt, ckpt['opt'])
     return ckpt
 
-# %% ../nbs/09_checkpoint.ipynb #6ed6bd87
+# %% ../nbs/09_checkpoint.ipynb #38136b94
 class SaveCheckpoint(Callback):
     "After each completed epoch, writes the whole training state to `path/last.pt`, and to `path/best.pt` when `monitor` improves (`mode` 'min' or 'max'), atomically."
     order, run_after = 70, Recorder
@@ -229,7 +186,7 @@ class SaveCheckpoint(Callback):
         atomic_torch_save(state, self.last_path)
         if improved: atomic_torch_save(state, self.best_path)
 
-# %% ../nbs/09_checkpoint.ipynb #47cadf08
+# %% ../nbs/09_checkpoint.ipynb #a78c0018
 def _hyper_differences(now: list[dict], then: list[dict]) -> list[str]:
     return [f"{k}={g_now[k]} (was {g_then[k]})" + (f" in group {i}" if len(now) > 1 else '')
             for i, (g_now, g_then) in enumerate(zip(now, then)) for k in g_now if k in g_then and g_now[k] != g_then[k]]

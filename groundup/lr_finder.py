@@ -5,7 +5,7 @@
 # %% ../nbs/08_lr_finder.ipynb #0d9d09a0
 from __future__ import annotations
 
-import contextlib, copy, math, random
+import contextlib, copy, math, random, warnings
 from typing import NamedTuple
 
 import torch
@@ -15,7 +15,7 @@ from .learner import CancelFitException, CancelValidException, Learner
 from .schedule import ParamScheduler, sched_exp
 
 # %% auto #0
-__all__ = ['LRFinder', 'rollback', 'smooth_centred', 'LRSuggestions', 'suggest_lrs']
+__all__ = ['LRFinder', 'rng_states', 'set_rng_states', 'rollback', 'smooth_centred', 'LRSuggestions', 'suggest_lrs']
 
 # %% ../nbs/08_lr_finder.ipynb #8071d146
 class LRFinder(ParamScheduler):
@@ -58,18 +58,50 @@ class LRFinder(ParamScheduler):
     def before_validate(self): raise CancelValidException()
 
 # %% ../nbs/08_lr_finder.ipynb #1bb16179
-def _rng_states(learn):
-    gen = getattr(learn.dls.train, 'generator', None)
-    return (torch.get_rng_state(), random.getstate(), gen, None if gen is None else gen.get_state(),
-            torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None)
+def _numpy():
+    try: import numpy
+    except ImportError: return None
+    return numpy
 
-def _set_rng_states(states):
-    torch_state, python_state, gen, gen_state, cuda_states = states
-    torch.set_rng_state(torch_state)
-    random.setstate(python_state)
-    if gen is not None: gen.set_state(gen_state)
-    if cuda_states is not None: torch.cuda.set_rng_state_all(cuda_states)
+def _loader_generators(learn) -> dict:
+    "`{'train': g, 'valid': g}` for those of the Learner's loaders that shuffle with their own `torch.Generator`."
+    if learn is None: return {}
+    gens = {name: getattr(getattr(learn.dls, name, None), 'generator', None) for name in ('train', 'valid')}
+    return {name: g for name, g in gens.items() if isinstance(g, torch.Generator)}
 
+def rng_states(learn: Learner | None = None) -> dict:
+    "The state of every random number generator a fit draws from: torch's CPU and CUDA ones, Python's, numpy's (if installed), and `learn`'s loaders' own."
+    np = _numpy()
+    if np is None: np_state = None
+    else:
+        kind, keys, pos, has_gauss, gauss = np.random.get_state()
+        np_state = (kind, keys.tolist(), int(pos), int(has_gauss), float(gauss))     # plain values: loadable with weights_only
+    return {'torch': torch.get_rng_state(),
+            'cuda': torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+            'python': random.getstate(),
+            'numpy': np_state,
+            'loaders': {name: g.get_state() for name, g in _loader_generators(learn).items()}}
+
+def set_rng_states(states: dict, learn: Learner | None = None):
+    "Put back the generators' states saved by `rng_states`, so that they draw what they would have drawn then."
+    torch.set_rng_state(states['torch'])
+    cuda = states.get('cuda')
+    if cuda is not None and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count(): torch.cuda.set_rng_state_all(cuda)
+    version, internal, gauss = states['python']
+    random.setstate((version, tuple(internal), gauss))
+    np = _numpy()
+    if np is not None and states.get('numpy') is not None:
+        kind, keys, pos, has_gauss, gauss = states['numpy']
+        np.random.set_state((kind, np.array(keys, dtype=np.uint32), pos, has_gauss, gauss))
+    gens, saved = _loader_generators(learn), states.get('loaders', {})
+    for name in sorted(set(gens) | set(saved)):
+        if name in gens and name in saved: gens[name].set_state(saved[name])
+        elif learn is not None:
+            have, had = ('has its own generator', 'did not') if name in gens else ('has no generator of its own', 'did')
+            warnings.warn(f"The {name} loader {have}, but the one these states were saved from {had}: its batches "
+                          f"will not be shuffled as they were. Build the loaders as that run did.")
+
+# %% ../nbs/08_lr_finder.ipynb #845da448
 @contextlib.contextmanager
 def rollback(learn: Learner):
     "Context manager: on exit, even after an error, put back `learn`'s model, optimizer, attributes, callbacks and random states as they were on entry."
@@ -82,7 +114,7 @@ def rollback(learn: Learner):
         modes=[m.training for m in model.modules()],
         opt_state=None if opt is None else copy.deepcopy(opt.state_dict()),
         learn_attrs=dict(learn.__dict__), cb_list=list(cbs), cb_attrs=[dict(cb.__dict__) for cb in cbs],
-        rng=_rng_states(learn))
+        rng=rng_states(learn))
     try: yield
     finally:
         if device is not None and params[0].device != device: model.to(device)
@@ -93,9 +125,9 @@ def rollback(learn: Learner):
         learn.__dict__.clear(); learn.__dict__.update(saved['learn_attrs'])
         cbs[:] = saved['cb_list']                       # the same list object, as it was
         for cb, attrs in zip(cbs, saved['cb_attrs']): cb.__dict__.clear(); cb.__dict__.update(attrs)
-        _set_rng_states(saved['rng'])
+        set_rng_states(saved['rng'], learn)
 
-# %% ../nbs/08_lr_finder.ipynb #cc23ca1d
+# %% ../nbs/08_lr_finder.ipynb #3a3424f0
 def smooth_centred(xs, k: int) -> list[float]:
     "Each of `xs` replaced by the mean of itself and its `k` neighbours on each side (fewer near the ends, the same on both sides): smoothing without lag."
     xs = [float(x) for x in xs]
@@ -107,7 +139,7 @@ def smooth_centred(xs, k: int) -> list[float]:
         out.append((sums[i + h + 1] - sums[i - h]) / (2 * h + 1))
     return out
 
-# %% ../nbs/08_lr_finder.ipynb #3a3424f0
+# %% ../nbs/08_lr_finder.ipynb #49e746d4
 class LRSuggestions(NamedTuple):
     "Learning rates suggested by a range test: a tenth of the lr at the smoothed loss's minimum, the lr where it falls fastest, and the middle of its valley."
     minimum: float
@@ -132,7 +164,7 @@ def suggest_lrs(lrs, losses, k: int | None = None, valley_frac: float = 0.25) ->
     start = int((s[:m + 1] <= level).nonzero()[0])
     return LRSuggestions(minimum=lrs[m] / 10, steepest=lrs[steep], valley=10 ** float((x[start] + x[m]) / 2))
 
-# %% ../nbs/08_lr_finder.ipynb #4ba46bdd
+# %% ../nbs/08_lr_finder.ipynb #fdd4b3f1
 @patch
 def suggest(self: LRFinder, k: int | None = None, valley_frac: float = 0.25) -> LRSuggestions:
     "`suggest_lrs` on this run's learning rates and losses."
@@ -160,7 +192,7 @@ def plot(self: LRFinder, suggestions: LRSuggestions | None = None, k: int | None
     ax.set_xscale('log'); ax.set_xlabel('learning rate'); ax.set_ylabel('loss'); ax.legend()
     return ax.figure
 
-# %% ../nbs/08_lr_finder.ipynb #2c070571
+# %% ../nbs/08_lr_finder.ipynb #b69c804a
 @patch
 def lr_find(self: Learner, start_lr: float = 1e-7, end_lr: float = 10., num_it: int = 100, stop_div: float | None = 4.,
             show_plot: bool = True, return_finder: bool = False, beta: float = 0.98):
