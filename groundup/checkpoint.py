@@ -13,7 +13,7 @@ import torch
 from fastcore.basics import patch
 
 from .datasets import atomic_writer
-from .learner import Callback, Learner, Recorder
+from .learner import Callback, Learner, Recorder, _as_tuple
 from .lr_finder import rng_states, set_rng_states
 
 # %% auto #0
@@ -222,3 +222,13 @@ class ResumeCheckpoint(Callback):
         if diffs:
             warnings.warn(f"This fit starts with other hyper-parameters than the one that wrote {ckpt['path']}: {', '.join(diffs)}. "
                           f"It will not continue that fit exactly; call fit (or fit_one_cycle) as the interrupted run did.")
+
+# %% ../nbs/09_checkpoint.ipynb #93d6b570
+_fit_without_resume = getattr(Learner.fit, 'without_resume', Learner.fit)   # the original, even if this cell runs twice
+
+@patch
+def fit(self: Learner, n_epoch: int = 1, lr: float | None = None, cbs=None, reset_opt: bool = False, resume=None):
+    "Train for `n_epoch` epochs; callbacks in `cbs` take part in this fit only. `resume`: a checkpoint file (or its folder) to continue from."
+    if resume is not None: cbs = [*_as_tuple(cbs), ResumeCheckpoint(resume)]
+    return _fit_without_resume(self, n_epoch, lr=lr, cbs=cbs, reset_opt=reset_opt)
+Learner.fit.without_resume = _fit_without_resume

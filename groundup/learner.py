@@ -193,13 +193,10 @@ class Learner:
         if self.opt is not None:
             for g in self.opt.param_groups: g['lr'] = lr
 
-    def fit(self, n_epoch: int = 1, lr: float | None = None, cbs=None, reset_opt: bool = False, resume=None):
-        "Train for `n_epoch` epochs; callbacks in `cbs` take part in this fit only. `resume`: a checkpoint file (or folder) to continue from."
+    def fit(self, n_epoch: int = 1, lr: float | None = None, cbs=None, reset_opt: bool = False):
+        "Train for `n_epoch` epochs; callbacks in `cbs` take part in this fit only."
         if n_epoch < 0: raise ValueError(f"n_epoch must be >= 0, got {n_epoch}.")
         added = [cb() if isinstance(cb, type) else cb for cb in _as_tuple(cbs)]
-        if resume is not None:
-            from groundup.checkpoint import ResumeCheckpoint    # notebook 09; imported only when asked for
-            added.append(ResumeCheckpoint(resume))
         self.add_cbs(added)
         try:
             if lr is not None: self.set_lr(lr)

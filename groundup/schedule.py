@@ -110,7 +110,7 @@ class ParamScheduler(Callback):
 # %% ../nbs/05_anneal.ipynb #a21b85db
 @patch
 def fit_one_cycle(self: Learner, n_epoch: int, lr_max=None, div: float = 25., div_final: float = 1e5,
-                  pct_start: float = 0.25, moms=(0.95, 0.85, 0.95), cbs=None, reset_opt: bool = False, resume=None):
+                  pct_start: float = 0.25, moms=(0.95, 0.85, 0.95), cbs=None, reset_opt: bool = False, **kwargs):
     "Fit with the one-cycle policy: lr from `lr_max/div` up to `lr_max` over `pct_start` of training, then down to `lr_max/div_final` (cosines); momentum along `moms`, the opposite way."
     if not 0 < pct_start < 1: raise ValueError(f"pct_start must be between 0 and 1 (exclusive), got {pct_start}.")
     lr_max = self.lr if lr_max is None else lr_max
@@ -120,4 +120,4 @@ def fit_one_cycle(self: Learner, n_epoch: int, lr_max=None, div: float = 25., di
     scheds = {'lr': lr_sched}
     if moms is not None: scheds['mom'] = cycle(*moms)
     extra = [] if cbs is None else list(cbs) if isinstance(cbs, (list, tuple)) else [cbs]
-    self.fit(n_epoch, cbs=[ParamScheduler(scheds), *extra], reset_opt=reset_opt, resume=resume)
+    self.fit(n_epoch, cbs=[ParamScheduler(scheds), *extra], reset_opt=reset_opt, **kwargs)
