@@ -5,7 +5,7 @@
 # %% ../nbs/04_callbacks.ipynb #85ec7e46
 from __future__ import annotations
 
-import math, re, sys, time
+import math, re, sys, time, warnings
 from collections import defaultdict
 
 import torch
@@ -13,12 +13,13 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader
 
-from .training import TensorLoader, accuracy, get_dls
+from .training import TensorLoader, get_dls
 
 # %% auto #0
-__all__ = ['EVENTS', 'CANCEL_EVENTS', 'DataLoaders', 'CancelFitException', 'CancelEpochException', 'CancelTrainException',
-           'CancelValidException', 'CancelBatchException', 'snake_name', 'Callback', 'sort_callbacks', 'Learner',
-           'TrainEvalCallback', 'default_device', 'to_device', 'DeviceCallback', 'Recorder', 'ProgressCallback',
+__all__ = ['CANCEL_EXCEPTIONS', 'EVENTS', 'CANCEL_EVENTS', 'DataLoaders', 'CancelFitException', 'CancelEpochException',
+           'CancelTrainException', 'CancelValidException', 'CancelBatchException', 'CancelBackwardException',
+           'CancelStepException', 'snake_name', 'Callback', 'sort_callbacks', 'Learner', 'TrainEvalCallback',
+           'default_device', 'to_device', 'DeviceCallback', 'Recorder', 'GradientAccumulation', 'ProgressCallback',
            'TerminateOnNaN', 'ModelResetter', 'ShortEpochCallback']
 
 # %% ../nbs/04_callbacks.ipynb #0f16dee4
@@ -46,11 +47,21 @@ class CancelEpochException(Exception): "Raise to skip the rest of this epoch; `a
 class CancelTrainException(Exception): "Raise to skip the rest of this epoch's training; `after_cancel_train`, then `after_train`, run."
 class CancelValidException(Exception): "Raise to skip the rest of this validation; `after_cancel_validate`, then `after_validate`, run."
 class CancelBatchException(Exception): "Raise to skip the rest of this batch; `after_cancel_batch`, then `after_batch`, run."
+class CancelBackwardException(Exception): "Raise in `before_backward` to skip this batch's backward pass; `after_cancel_backward`, then `after_backward`, run."
+class CancelStepException(Exception): "Raise in `before_step` to skip this batch's optimizer step; `after_cancel_step`, then `after_step`, run."
+
+CANCEL_EXCEPTIONS = (CancelFitException, CancelEpochException, CancelTrainException, CancelValidException, CancelBatchException,
+                     CancelBackwardException, CancelStepException)
+_STAGES = {CancelFitException: 'fit', CancelEpochException: 'epoch', CancelTrainException: 'training phase',
+           CancelValidException: 'validation', CancelBatchException: 'batch', CancelBackwardException: 'backward pass',
+           CancelStepException: 'optimizer step'}
 
 # %% ../nbs/04_callbacks.ipynb #5198da69
-EVENTS = ('before_fit', 'before_epoch', 'before_train', 'before_batch', 'after_pred', 'after_loss', 'after_backward',
-          'after_step', 'after_batch', 'after_train', 'before_validate', 'after_validate', 'after_epoch', 'after_fit')
-CANCEL_EVENTS = ('after_cancel_batch', 'after_cancel_train', 'after_cancel_validate', 'after_cancel_epoch', 'after_cancel_fit')
+EVENTS = ('before_fit', 'before_epoch', 'before_train', 'before_batch', 'after_pred', 'after_loss', 'before_backward',
+          'after_backward', 'before_step', 'after_step', 'after_batch', 'after_train', 'before_validate', 'after_validate',
+          'after_epoch', 'after_fit')
+CANCEL_EVENTS = ('after_cancel_batch', 'after_cancel_backward', 'after_cancel_step', 'after_cancel_train',
+                 'after_cancel_validate', 'after_cancel_epoch', 'after_cancel_fit')
 
 # %% ../nbs/04_callbacks.ipynb #3a949bdc
 def snake_name(cls_name: str) -> str:
@@ -126,12 +137,25 @@ def _describe(t):
 
 def _is_cross_entropy(f): return f is F.cross_entropy or isinstance(f, nn.CrossEntropyLoss)
 
+def _number(v): return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+def _check_lr(lr):
+    if _number(lr) and not (math.isfinite(lr) and lr >= 0):
+        raise ValueError(f"The learning rate must be a finite number >= 0, got {lr}.")
+    return lr
+
+def _check_loader(dl):
+    try: n = len(dl)
+    except TypeError: return                     # an iterable-style loader: its length is unknown until it runs
+    if n == 0: raise ValueError("The training loader has no batches, so there is nothing to train on. Check that the training "
+                                "set is not empty (and, with drop_last=True, that it holds at least one full batch).")
+
 class Learner:
     "Trains `model` on `dls` with `loss_func` and an optimizer made by `opt_func`; every change to the loop is a callback."
     def __init__(self, model: nn.Module, dls: DataLoaders, loss_func=F.cross_entropy, lr: float = 1e-2, cbs=None,
                  opt_func=torch.optim.SGD, metrics=None, progress: bool = True, default_cbs: bool = True):
-        self.model, self.dls, self.loss_func, self.lr, self.opt_func = model, dls, loss_func, lr, opt_func
-        self.opt, self.cbs, self._handlers, self.training = None, [], {}, False
+        self.model, self.dls, self.loss_func, self.lr, self.opt_func = model, dls, loss_func, _check_lr(lr), opt_func
+        self.opt, self.cbs, self._handlers, self.training, self._fitting = None, [], None, False, False
         self.epoch = self.iter = self.n_iter = self.start_epoch = 0
         self.interrupted = False
         self.n_epoch = 1
@@ -164,6 +188,13 @@ class Learner:
         self._handlers = None
         return self
 
+    def _restore_cbs(self, cbs: list):
+        "Make `cbs` this Learner's callbacks again, exactly: the ones a fit added go, the ones they displaced come back."
+        for cb in [cb for cb in self.cbs if not any(cb is o for o in cbs)]: self.remove_cb(cb)
+        self.cbs = list(cbs)
+        for cb in cbs: cb.learn = self; setattr(self, cb.name, cb)
+        self._handlers = None
+
     def _sort_handlers(self):
         self.cbs = sort_callbacks(self.cbs)
         self._handlers = {e: [getattr(cb, e) for cb in self.cbs if callable(getattr(type(cb), e, None))]
@@ -181,35 +212,61 @@ class Learner:
         except cancel_exc:
             self.interrupted = False
             self(f'after_cancel_{name}')
-        except BaseException:
-            self.interrupted = True                     # after_ events below run while an exception unwinds the loop
+        except BaseException as e:
+            self.interrupted = True                     # the after_ event runs while `e` unwinds the loop
+            self._run_after(f'after_{name}', unwinding=e)
             raise
-        finally: self(f'after_{name}')
+        self._run_after(f'after_{name}')
+
+    def _run_after(self, event: str, unwinding: BaseException | None = None):
+        "Run every handler of `event`, even if one fails. While `unwinding` unwinds the loop, a failure is a note on it; else the first is raised."
+        if self._handlers is None: self._sort_handlers()
+        failed = []
+        for handler in self._handlers[event]:
+            try: handler()
+            except BaseException as e:
+                if unwinding is None or not isinstance(e, CANCEL_EXCEPTIONS): failed.append((handler, e))  # a cancel changes nothing now
+        if not failed: return
+        bugs = [(h, e) for h, e in failed if not isinstance(e, CANCEL_EXCEPTIONS)]
+        def note(h, e): return f"{type(h.__self__).__name__}.{event} also failed: {type(e).__name__}: {e}"
+        if unwinding is not None and not isinstance(unwinding, CANCEL_EXCEPTIONS):
+            for h, e in failed: unwinding.add_note("While this unwound the training loop, " + note(h, e))
+            return                                      # the caller gets the original exception
+        first = (bugs or failed)[0][1]                  # a bug comes before a cancel
+        for h, e in bugs[1:]: first.add_note(note(h, e))
+        raise first
 
     def create_opt(self): self.opt = self.opt_func(self.model.parameters(), lr=self.lr)
 
     def set_lr(self, lr: float):
-        self.lr = lr
+        self.lr = _check_lr(lr)
         if self.opt is not None:
             for g in self.opt.param_groups: g['lr'] = lr
 
     def fit(self, n_epoch: int = 1, lr: float | None = None, cbs=None, reset_opt: bool = False):
         "Train for `n_epoch` epochs; callbacks in `cbs` take part in this fit only."
-        if n_epoch < 0: raise ValueError(f"n_epoch must be >= 0, got {n_epoch}.")
-        added = [cb() if isinstance(cb, type) else cb for cb in _as_tuple(cbs)]
-        self.add_cbs(added)
+        if self._fitting: raise RuntimeError("fit was called while this Learner is already fitting (from one of its callbacks?). "
+                                             "A fit cannot run inside another: to stop this one, raise CancelFitException.")
+        if not isinstance(n_epoch, int) or n_epoch < 0: raise ValueError(f"n_epoch must be an int >= 0, got {n_epoch!r}.")
+        if lr is not None: _check_lr(lr)
+        _check_loader(self.dls.train)
+        before, self._fitting = list(self.cbs), True
         try:
+            self.add_cbs(cb() if isinstance(cb, type) else cb for cb in _as_tuple(cbs))
             if lr is not None: self.set_lr(lr)
             if reset_opt or self.opt is None: self.create_opt()
             self.n_epoch, self.start_epoch, self.interrupted = n_epoch, 0, False
             self._sort_handlers()
             self.opt.zero_grad()
             self._with_events(self._do_fit, 'fit', CancelFitException)
-        except (CancelFitException, CancelEpochException, CancelTrainException, CancelValidException, CancelBatchException) as e:
-            raise RuntimeError(f"{type(e).__name__} was raised where there is no {type(e).__name__[6:-9].lower()} to cancel "
-                               f"(in before_fit, or in the after_ event of that same stage). Raise it inside the stage.") from e
+        except CANCEL_EXCEPTIONS as e:
+            stage = _STAGES[type(e)]
+            raise RuntimeError(f"{type(e).__name__} was raised where no {stage} is running, so there is no {stage} to cancel "
+                               f"(it was raised in before_fit, in the {stage}'s own after_ event, or outside it). "
+                               f"Raise it while the {stage} runs.") from e
         finally:
-            for cb in added: self.remove_cb(cb)
+            self._fitting = False
+            self._restore_cbs(before)
 
     def _do_fit(self):
         for self.epoch in range(self.start_epoch, self.n_epoch): self._with_events(self._do_epoch, 'epoch', CancelEpochException)
@@ -225,21 +282,26 @@ class Learner:
         self.n_iter, n_inp = len(self.dl), self.dls.n_inp
         for self.iter, batch in enumerate(self.dl):
             self.xb, self.yb = (tuple(batch[:n_inp]), tuple(batch[n_inp:])) if isinstance(batch, (tuple, list)) else ((batch,), ())
-            self.pred = self.loss = None
+            self.pred = self.loss = self.loss_grad = None
             self._with_events(self._do_one_batch, 'batch', CancelBatchException)
 
     def _do_one_batch(self):
+        if self.training and not self.yb: self._no_targets()
         self.pred = self.model(*self.xb)
         self('after_pred')
         if not self.yb: return
-        self.loss = self._compute_loss()
+        self.loss = self.loss_grad = self._compute_loss()
+        self._loss_version = self.loss._version
         self('after_loss')
         if not self.training: return
-        self.loss.backward()
-        self('after_backward')
-        self.opt.step()
-        self('after_step')
+        self._with_events(self._backward, 'backward', CancelBackwardException)
+        self._with_events(self._step, 'step', CancelStepException)
         self.opt.zero_grad()
+
+    def _backward(self):
+        if self.loss._version != self._loss_version: self._loss_changed_in_place()
+        self.loss_grad.backward()
+    def _step(self): self.opt.step()
 
     def _compute_loss(self):
         try: return self.loss_func(self.pred, *self.yb)
@@ -253,12 +315,22 @@ class Learner:
                                f"{_describe(self.pred)}, targets {', '.join(_describe(t) for t in self.yb)}.{hint} "
                                f"({type(e).__name__}: {e})") from e
 
+    def _loss_changed_in_place(self):
+        raise RuntimeError("A callback changed the loss in place (e.g. `learn.loss_grad /= 2`), which changes learn.loss, the "
+                           "loss that is recorded, too. Replace the tensor instead: `learn.loss_grad = learn.loss_grad / 2`.")
+
+    def _no_targets(self):
+        raise ValueError(f"Training batch {self.iter} of epoch {self.epoch} has no targets: it holds {len(self.xb)} item(s), and "
+                         f"the first dls.n_inp={self.dls.n_inp} of them go to the model. A training batch must be "
+                         f"(inputs..., targets...): give the loader targets, or lower n_inp.")
+
     @property
     def x(self): return self.xb[0] if len(self.xb) == 1 else self.xb
     @property
     def y(self): return self.yb[0] if len(self.yb) == 1 else self.yb
 
     def __repr__(self): return f"Learner(model={type(self.model).__name__}, cbs={[type(cb).__name__ for cb in self.cbs]})"
+
 
 # %% ../nbs/04_callbacks.ipynb #9e4b39b4
 class TrainEvalCallback(Callback):
@@ -304,34 +376,40 @@ class DeviceCallback(Callback):
         if self._move: self.learn.xb, self.learn.yb = to_device(self.xb, self._device), to_device(self.yb, self._device)
 
 # %% ../nbs/04_callbacks.ipynb #e9d7767a
-def _number(v): return isinstance(v, (int, float)) and not isinstance(v, bool)
 def _batch_size(learn): return len((learn.yb or learn.xb)[0])
 
 class Recorder(Callback):
     "Records each training batch's loss, smoothed loss and hyper-parameters, and each epoch's size-weighted losses and `metrics`."
     order = 50
-    def __init__(self, *metrics, beta: float = 0.98): self.metrics, self.beta = metrics, beta
+    def __init__(self, *metrics, beta: float = 0.98):
+        self.metrics, self.beta = metrics, beta
+        self._clear()
 
     @property
     def metric_names(self): return ['train_loss', 'valid_loss'] + [getattr(m, '__name__', type(m).__name__) for m in self.metrics]
 
-    def before_fit(self):
+    def _clear(self):
         self.losses, self.smooth_losses, self.values, self.epoch_ends = [], [], [], []
         self.hps = defaultdict(list)
         self._avg, self._n_smooth, self.smooth_loss = 0., 0, float('nan')
+        self._row = self._phase = None
+        self._hp_keys = []
+
+    def before_fit(self):
+        self._clear()
         group = self.opt.param_groups[0]
         self._hp_keys = [k for k, v in group.items() if k != 'params' and (_number(v) or (isinstance(v, tuple) and all(map(_number, v))))]
 
     def before_epoch(self):
         self._start = time.perf_counter()
         self._row = dict(epoch=self.epoch, **{n: float('nan') for n in self.metric_names})
-    def before_train(self): self._reset()
-    def before_validate(self): self._reset()
-    def _reset(self): self._loss_sum, self._count, self._metric_sums = 0., 0, [0.] * len(self.metrics)
+    def before_train(self): self._reset('train')
+    def before_validate(self): self._reset('valid')
+    def _reset(self, phase): self._phase, self._loss_sum, self._count, self._metric_sums = phase, 0., 0, [0.] * len(self.metrics)
 
     def after_batch(self):
         learn = self.learn                  # direct reads: this runs every batch
-        if learn.loss is None: return
+        if learn.loss is None or self._phase is None: return
         loss, bs = learn.loss.item(), _batch_size(learn)
         self._loss_sum += loss * bs
         self._count += bs
@@ -347,15 +425,23 @@ class Recorder(Callback):
             for i, metric in enumerate(self.metrics): self._metric_sums[i] += float(metric(learn.pred, *learn.yb)) * bs
 
     def after_train(self):
-        if self._count: self._row['train_loss'] = self._loss_sum / self._count
-        self.epoch_ends.append(len(self.losses))
+        if self._phase == 'train' and self._count and self._row is not None:
+            self._row['train_loss'] = loss = self._loss_sum / self._count
+            if not math.isfinite(loss) and not self.learn.interrupted:
+                warnings.warn(f"The training loss of epoch {self.epoch} is {loss}: training has diverged, and the weights are "
+                              f"probably not finite. Lower the learning rate, or add TerminateOnNaN() to stop at the first bad batch.")
+        self._phase = None
     def after_validate(self):
-        if not self._count: return
-        self._row['valid_loss'] = self._loss_sum / self._count
-        for name, total in zip(self.metric_names[2:], self._metric_sums): self._row[name] = total / self._count
+        if self._phase == 'valid' and self._count and self._row is not None:
+            self._row['valid_loss'] = self._loss_sum / self._count
+            for name, total in zip(self.metric_names[2:], self._metric_sums): self._row[name] = total / self._count
+        self._phase = None
     def after_epoch(self):
-        self._row['time'] = time.perf_counter() - self._start
-        self.values.append(self._row)
+        row, self._row = self._row, None
+        if row is None or self.learn.interrupted: return        # a half-done epoch is not recorded as done
+        row['time'] = time.perf_counter() - self._start
+        self.values.append(row)
+        self.epoch_ends.append(len(self.losses))
 
     def plot_loss(self, skip_start: int = 5, with_valid: bool = True):
         "Training loss per batch (raw and smoothed) and, at each epoch's end, the validation loss."
@@ -365,7 +451,7 @@ class Recorder(Callback):
         ax.plot(xs, self.losses[skip_start:], alpha=0.3, label='train')
         ax.plot(xs, self.smooth_losses[skip_start:], label='train (smoothed)')
         if with_valid and self.values:
-            ax.plot(self.epoch_ends[:len(self.values)], [v['valid_loss'] for v in self.values], 'o-', label='valid')
+            ax.plot(self.epoch_ends, [v['valid_loss'] for v in self.values], 'o-', label='valid')
         ax.set_xlabel('training batch'); ax.set_ylabel('loss'); ax.legend()
         return fig
 
@@ -378,6 +464,21 @@ class Recorder(Callback):
             ax.plot(self.hps[k]); ax.set_title(k); ax.set_xlabel('training batch')
         fig.tight_layout()
         return fig
+
+# %% ../nbs/04_callbacks.ipynb #40a02ff1
+class GradientAccumulation(Callback):
+    "Adds up the gradients of training batches until `n_acc` samples are seen, then steps: one step on a batch of `n_acc` samples."
+    order = -40
+    def __init__(self, n_acc: int = 32):
+        if not (isinstance(n_acc, int) and n_acc > 0): raise ValueError(f"n_acc must be a positive int (a number of samples), got {n_acc!r}.")
+        self.n_acc, self.count = n_acc, 0
+    def before_fit(self): self.count = 0
+    def after_loss(self):
+        if self.learn.training: self.learn.loss_grad = self.learn.loss_grad * (_batch_size(self.learn) / self.n_acc)
+    def before_step(self):
+        self.count += _batch_size(self.learn)
+        if self.count < self.n_acc: raise CancelBatchException()     # no step, no zero_grad: the gradients keep adding up
+        self.count = 0
 
 # %% ../nbs/04_callbacks.ipynb #524635fd
 def _in_notebook() -> bool:
@@ -400,6 +501,7 @@ class ProgressCallback(Callback):
     def __init__(self, mode: str = 'auto', file=None, refresh: float = 0.2):
         if mode not in self.modes: raise ValueError(f"mode must be one of {self.modes}, got {mode!r}.")
         self.mode, self.file, self.refresh = mode, file, refresh
+        self._mode = None                                    # set in before_fit
 
     def before_fit(self):
         self._out = self.file or sys.stdout
@@ -442,7 +544,10 @@ class ProgressCallback(Callback):
 
     def after_epoch(self):
         recorder = getattr(self.learn, 'recorder', None)
-        row = recorder.values[-1] if recorder and recorder.values else dict(epoch=self.epoch)
+        if self._mode is None or self.learn.interrupted: return          # no row for a half-done epoch
+        if recorder is None: row = dict(epoch=self.epoch)
+        elif recorder.values and recorder.values[-1]['epoch'] == self.epoch: row = recorder.values[-1]
+        else: return                                                     # the Recorder kept no row for this epoch
         cells = [str(row.get('epoch', self.epoch))] + [_fmt(row.get(c, float('nan'))) for c in self._columns[1:-1]]
         cells.append(_fmt_time(row.get('time', 0.)))
         self._rows.append(cells)
