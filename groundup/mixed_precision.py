@@ -5,17 +5,16 @@
 # %% ../nbs/07_mixed_precision.ipynb #48524bc5
 from __future__ import annotations
 
-import math, warnings
+import warnings
 
 import torch
 from fastcore.basics import patch
 from torch import nn
 
-from .learner import Callback, Learner
+from .learner import CancelStepException, Callback, Learner
 
 # %% auto #0
-__all__ = ['half_except_bn', 'MasterWeights', 'DynamicLossScaler', 'check_amp_support', 'ScaledOptimizer', 'MixedPrecision',
-           'GradientClip']
+__all__ = ['half_except_bn', 'MasterWeights', 'DynamicLossScaler', 'check_amp_support', 'MixedPrecision', 'GradientClip']
 
 # %% ../nbs/07_mixed_precision.ipynb #ec71786b
 def half_except_bn(model: nn.Module) -> nn.Module:
@@ -109,19 +108,6 @@ def check_amp_support(device_type: str, dtype) -> torch.dtype:
                            f"Try {other}, or train without MixedPrecision.")
     return dtype
 
-# %% ../nbs/07_mixed_precision.ipynb #11d6cb04
-class ScaledOptimizer:
-    "Stands in for `opt` during a mixed-precision fit: `step()` goes through `scaler` (stepping unless gradients overflowed, then updating the scale); everything else is `opt`'s."
-    def __init__(self, opt, scaler: torch.amp.GradScaler): self.opt, self.scaler = opt, scaler
-    def step(self):
-        self.scaler.step(self.opt)
-        self.scaler.update()
-    def zero_grad(self, *args, **kwargs): return self.opt.zero_grad(*args, **kwargs)
-    def __getattr__(self, k):
-        if k == 'opt': raise AttributeError(k)          # not set yet (e.g. while unpickling): no recursion
-        return getattr(self.opt, k)
-    def __repr__(self): return f"ScaledOptimizer({self.opt!r})"
-
 # %% ../nbs/07_mixed_precision.ipynb #ba0cfb94
 def _to_float(x):
     if isinstance(x, torch.Tensor): return x.float() if x.is_floating_point() and x.dtype != torch.float64 else x
@@ -136,6 +122,7 @@ class MixedPrecision(Callback):
         self.dtype = None if dtype is None else _as_amp_dtype(dtype)     # bad dtypes fail here, at once
         torch.amp.GradScaler('cpu', enabled=False, **scaler_kwargs)      # so is a misspelt GradScaler argument
         self.scaler_kwargs, self.scaler, self._autocast = scaler_kwargs, None, None
+        self.scales, self.n_skipped, self.skipped, self._unscaled = [], 0, False, False
 
     def before_fit(self):
         param = next(self.learn.model.parameters(), None)
@@ -143,9 +130,7 @@ class MixedPrecision(Callback):
         dtype = self.dtype or (torch.float16 if self.device_type == 'cuda' else torch.bfloat16)
         self.amp_dtype = check_amp_support(self.device_type, dtype)
         self.scaler = torch.amp.GradScaler(self.device_type, enabled=self.amp_dtype == torch.float16, **self.scaler_kwargs)
-        self.scales, self.n_skipped, self.skipped = [], 0, False
-        self._scaled_loss, self._unscaled = None, False
-        self.learn.opt = ScaledOptimizer(self.learn.opt, self.scaler)
+        self.scales, self.n_skipped, self.skipped, self._unscaled = [], 0, False, False
 
     def _enter(self):
         self._autocast = torch.autocast(self.device_type, dtype=self.amp_dtype)
@@ -156,42 +141,33 @@ class MixedPrecision(Callback):
 
     def before_batch(self): self._enter()
     def after_pred(self): self.learn.pred = _to_float(self.learn.pred)
+    def after_loss(self): self._exit()
 
-    def after_loss(self):
-        self._exit()
-        learn = self.learn
-        if not (learn.training and self.scaler.is_enabled()): return
-        if learn.loss.dtype != torch.float32: learn.loss = learn.loss.float()   # 2**16 would overflow an fp16 loss's gradient
-        self._scaled_loss = learn.loss
-        learn.loss.register_hook(lambda grad: self.scaler.scale(grad).view_as(grad))
+    def before_backward(self):
+        if self.scaler.is_enabled(): self.learn.loss_grad = self.scaler.scale(self.learn.loss_grad.float())
 
-    def after_backward(self):
-        learn = self.learn
+    def before_step(self):
         if not self.scaler.is_enabled(): return
-        if learn.loss is not self._scaled_loss:
-            raise RuntimeError("learn.loss was replaced after MixedPrecision scaled it, so the new loss's gradients were "
-                               "not scaled. Give the callback that changes the loss an order below MixedPrecision.order "
-                               f"({MixedPrecision.order}).")
         self.scales.append(self.scaler.get_scale())
-        self.scaler.unscale_(learn.opt.opt)
-        self._unscaled = True
+        self._unscaled, self.skipped = True, True
+        self.scaler.step(self)                          # unscales the gradients; calls self.step() only if they are all finite
+        if self.skipped:
+            self.n_skipped += 1
+            raise CancelStepException()
 
-    def after_step(self):
-        if not self._unscaled: return
-        self._unscaled = False
-        self.skipped = self.scaler.get_scale() < self.scales[-1]     # the scale only goes down after an overflow
-        self.n_skipped += self.skipped
+    # what GradScaler needs of an optimizer: the real one's parameter groups, and a step that notes it was called
+    @property
+    def param_groups(self): return self.learn.opt.param_groups
+    def step(self): self.skipped = False
 
+    def after_step(self): self._update()
     def after_batch(self):
         self._exit()
-        self._scaled_loss = None
-        if self._unscaled:                  # unscaled, but the batch was cancelled before the step:
-            self.scaler.update()            # close the scaler's round (an overflow still halves the scale)
-            self._unscaled = False
+        self._update()                                  # a batch cancelled after the unscaling still closes the scaler's round
+    def _update(self):
+        if self._unscaled: self.scaler.update(); self._unscaled = False
 
-    def after_fit(self):
-        self._exit()
-        if isinstance(self.learn.opt, ScaledOptimizer): self.learn.opt = self.learn.opt.opt
+    def after_fit(self): self._exit()
 
     def __repr__(self): return f"MixedPrecision({self.dtype})"
 
@@ -220,6 +196,6 @@ class GradientClip(Callback):
         if not max_norm > 0: raise ValueError(f"GradientClip needs max_norm > 0, got {max_norm}.")
         self.max_norm, self.norm_type = max_norm, norm_type
     def before_fit(self): self.norms = []
-    def after_backward(self):
+    def before_step(self):
         norm = nn.utils.clip_grad_norm_(self.learn.model.parameters(), self.max_norm, norm_type=self.norm_type)
         self.norms.append(norm.item())
