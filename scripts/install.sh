@@ -2,7 +2,7 @@
 # Install groundup for development into a virtual environment (.venv by default).
 #   - torch first, pinned, so pip does not pull a multi-GB CUDA build where a CPU wheel is wanted.
 #     Override with TORCH_SPEC, e.g. TORCH_SPEC="torch --index-url https://download.pytorch.org/whl/cpu"
-#   - then this project with its dev tools (nbdev 2 and jupyter)
+#   - then this project with its dev tools (nbdev 2, jupyter, ruff), and nbdev's git hooks in a git checkout
 #   - then the Fashion-MNIST data from Debian's package, when this machine has apt and we are root
 #     (elsewhere the loader downloads the data on first use).
 set -euo pipefail
@@ -33,6 +33,13 @@ fi
 say "installing groundup (editable) with its dev tools"
 pip_install -q -e ".[dev]"
 "$py" -c "import groundup, torch; print('groundup', groundup.__version__, 'with torch', torch.__version__)"
+
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1 && [ -z "${CI:-}" ]; then
+  # nbdev's git hooks: notebooks merge cell by cell (nbdev_merge) and are trusted after a pull.
+  # They only touch .git/config (the hook settings live in the committed .gitconfig/.gitattributes).
+  say "installing nbdev's git hooks"
+  (. "$VENV/bin/activate" && nbdev_install_hooks >/dev/null)
+fi
 
 if [ -d /usr/share/datasets/fashion-mnist ]; then
   say "Fashion-MNIST: system copy found in /usr/share/datasets/fashion-mnist"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install, then run every test: the library must be in sync with the notebooks, the notebooks
-# clean, README.md in sync with nbs/index.ipynb, and every notebook cell must pass (nbdev_test).
+# clean, README.md in sync with nbs/index.ipynb, no unused or undefined names (ruff's pyflakes
+# checks), and every notebook cell must pass (nbdev_test).
 # Slow cells (marked `#| slow`) are skipped; run them with: bash scripts/test.sh --flags slow
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,8 @@ else
   echo "not a git checkout: skipping the export/clean checks"
 fi
 bash scripts/make_readme.sh --check || fail "README.md is out of date: run bash scripts/make_readme.sh and commit it"
+ruff check --select F groundup/ || fail "ruff finds unused or undefined names in groundup/: fix them in the notebooks, then nbdev_export"
+echo "ruff: no findings in groundup/"
 
 printf '\n==> nbdev_test %s\n' "$*"
 n=$(find nbs -name '[0-9]*.ipynb' -o -name index.ipynb | wc -l)
