@@ -6,15 +6,17 @@ optimizer, timed in one process. The variants are interleaved within each round 
 in machine load hit them all alike; we report medians over rounds and ratios to the strict
 hand-written loop.
 
-    python bench/learner_overhead.py [--rounds 9] [--bs 64] [--threads 1]
+    python bench/learner_overhead.py [--rounds 9] [--bs 64] [--threads 1] [--baseline DIR]
 
 Variants:
   hand               the strict baseline: train + validate, no per-batch logging
   hand+item          the same plus `loss.item()` per training batch (what any loop that logs pays)
   learner            groundup's Learner with its default callbacks (TrainEval, Recorder, Device)
   learner+progress   the same with the progress bar drawing (terminal mode, to /dev/null)
+  learner@baseline   with --baseline DIR (another checkout, e.g. a `git worktree` of an older commit):
+                     that checkout's Learner, in the same process, to see whether a change made it slower
 """
-import argparse, os, statistics, time
+import argparse, importlib, os, shutil, statistics, sys, tempfile, time
 
 import torch
 import torch.nn.functional as F
@@ -62,10 +64,21 @@ def hand(data, bs, log_items=False):
     return time.perf_counter() - start, total / count
 
 
-def learner(data, bs, progress=False):
+def load_baseline(checkout):
+    "The `groundup` package of another checkout, imported as `groundup_baseline` beside ours."
+    src = os.path.join(checkout, 'groundup')
+    if not os.path.isfile(os.path.join(src, 'learner.py')): raise SystemExit(f"--baseline: no groundup/learner.py under {checkout}")
+    tmp = tempfile.mkdtemp()
+    shutil.copytree(src, os.path.join(tmp, 'groundup_baseline'))
+    sys.path.insert(0, tmp)
+    return importlib.import_module('groundup_baseline.learner')
+
+
+def learner(data, bs, progress=False, lib=None):
     model, train, valid = make(data, bs)
     cbs = [ProgressCallback('terminal', file=open(os.devnull, 'w'))] if progress else []
-    learn = Learner(model, DataLoaders(train, valid), lr=0.1, cbs=cbs, progress=False)
+    L, DL = (lib.Learner, lib.DataLoaders) if lib else (Learner, DataLoaders)
+    learn = L(model, DL(train, valid), lr=0.1, cbs=cbs, progress=False)
     start = time.perf_counter()
     learn.fit(1)
     return time.perf_counter() - start, learn.recorder.values[-1]['valid_loss']
@@ -76,11 +89,15 @@ def main():
     p.add_argument('--rounds', type=int, default=9)
     p.add_argument('--bs', type=int, default=64)
     p.add_argument('--threads', type=int, default=1, help='torch intra-op threads (default 1: less noise)')
+    p.add_argument('--baseline', help="another checkout whose Learner to time too (e.g. a git worktree of an older commit)")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     data = get_data()
     variants = {'hand': lambda: hand(data, args.bs), 'hand+item': lambda: hand(data, args.bs, log_items=True),
                 'learner': lambda: learner(data, args.bs), 'learner+progress': lambda: learner(data, args.bs, progress=True)}
+    if args.baseline:
+        base_lib = load_baseline(args.baseline)
+        variants['learner@baseline'] = lambda: learner(data, args.bs, lib=base_lib)
     for f in variants.values(): f()                      # warm-up: lazy imports, allocator, caches
     times = {k: [] for k in variants}
     losses = {}
