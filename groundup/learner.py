@@ -378,6 +378,11 @@ class DeviceCallback(Callback):
 # %% ../nbs/04_callbacks.ipynb #e9d7767a
 def _batch_size(learn): return len((learn.yb or learn.xb)[0])
 
+def _to_floats(values: list) -> list[float]:
+    "Python floats of `values` (tensors or numbers), with one transfer from the device when they are all tensors."
+    if values and all(isinstance(v, torch.Tensor) for v in values): return torch.stack([v.detach().reshape(()) for v in values]).tolist()
+    return [float(v) for v in values]
+
 class Recorder(Callback):
     "Records each training batch's loss, smoothed loss and hyper-parameters, and each epoch's size-weighted losses and `metrics`."
     order = 50
@@ -389,11 +394,11 @@ class Recorder(Callback):
     def metric_names(self): return ['train_loss', 'valid_loss'] + [getattr(m, '__name__', type(m).__name__) for m in self.metrics]
 
     def _clear(self):
-        self.losses, self.smooth_losses, self.values, self.epoch_ends = [], [], [], []
+        self._losses, self._smooth_losses, self.values, self.epoch_ends = [], [], [], []
         self.hps = defaultdict(list)
-        self._avg, self._n_smooth, self.smooth_loss = 0., 0, float('nan')
+        self._avg, self._n_smooth, self._smooth_loss = 0., 0, float('nan')
         self._row = self._phase = None
-        self._hp_keys = []
+        self._hp_keys, self._pending = [], []
 
     def before_fit(self):
         self._clear()
@@ -405,26 +410,55 @@ class Recorder(Callback):
         self._row = dict(epoch=self.epoch, **{n: float('nan') for n in self.metric_names})
     def before_train(self): self._reset('train')
     def before_validate(self): self._reset('valid')
-    def _reset(self, phase): self._phase, self._loss_sum, self._count, self._metric_sums = phase, 0., 0, [0.] * len(self.metrics)
+    def _reset(self, phase):
+        self._sync()
+        self._phase, self._loss_sum, self._count, self._metric_sums = phase, 0., 0, [0.] * len(self.metrics)
 
     def after_batch(self):
         learn = self.learn                  # direct reads: this runs every batch
         if learn.loss is None or self._phase is None: return
-        loss, bs = learn.loss.item(), _batch_size(learn)
-        self._loss_sum += loss * bs
-        self._count += bs
+        if learn.loss.numel() != 1: raise ValueError(f"The Recorder records one number per batch, but the loss has shape {list(learn.loss.shape)}: "
+                                                     f"reduce it (e.g. loss_func with reduction='mean').")
+        metrics = () if learn.training else tuple(metric(learn.pred, *learn.yb) for metric in self.metrics)
+        self._pending.append((learn.loss.detach(), _batch_size(learn), metrics))     # still on the device: no wait for it here
         if learn.training:
-            self.losses.append(loss)
-            self._n_smooth += 1
-            self._avg = self.beta * self._avg + (1 - self.beta) * loss
-            self.smooth_loss = self._avg / (1 - self.beta ** self._n_smooth)
-            self.smooth_losses.append(self.smooth_loss)
             group = learn.opt.param_groups[0]
             for k in self._hp_keys: self.hps[k].append(group[k])
-        else:
-            for i, metric in enumerate(self.metrics): self._metric_sums[i] += float(metric(learn.pred, *learn.yb)) * bs
+
+    def _sync(self):
+        "Bring the pending batches' numbers to the host in one transfer, and add them up as they come."
+        if not self._pending: return
+        pending, self._pending = self._pending, []
+        losses = torch.stack([loss.reshape(()) for loss, _, _ in pending]).tolist()
+        columns = [_to_floats([m[i] for _, _, m in pending]) for i in range(len(pending[0][2]))]
+        for j, (loss, (_, bs, _)) in enumerate(zip(losses, pending)):
+            self._loss_sum += loss * bs
+            self._count += bs
+            if self._phase == 'train':
+                self._losses.append(loss)
+                self._n_smooth += 1
+                self._avg = self.beta * self._avg + (1 - self.beta) * loss
+                self._smooth_loss = self._avg / (1 - self.beta ** self._n_smooth)
+                self._smooth_losses.append(self._smooth_loss)
+            else:
+                for i, column in enumerate(columns): self._metric_sums[i] += column[j] * bs
+
+    # read at any time, these are up to date: reading them brings pending numbers to the host
+    @property
+    def losses(self): self._sync(); return self._losses
+    @losses.setter
+    def losses(self, v): self._losses = v
+    @property
+    def smooth_losses(self): self._sync(); return self._smooth_losses
+    @smooth_losses.setter
+    def smooth_losses(self, v): self._smooth_losses = v
+    @property
+    def smooth_loss(self): self._sync(); return self._smooth_loss
+    @smooth_loss.setter
+    def smooth_loss(self, v): self._smooth_loss = v
 
     def after_train(self):
+        self._sync()
         if self._phase == 'train' and self._count and self._row is not None:
             self._row['train_loss'] = loss = self._loss_sum / self._count
             if not math.isfinite(loss) and not self.learn.interrupted:
@@ -432,6 +466,7 @@ class Recorder(Callback):
                               f"probably not finite. Lower the learning rate, or add TerminateOnNaN() to stop at the first bad batch.")
         self._phase = None
     def after_validate(self):
+        self._sync()
         if self._phase == 'valid' and self._count and self._row is not None:
             self._row['valid_loss'] = self._loss_sum / self._count
             for name, total in zip(self.metric_names[2:], self._metric_sums): self._row[name] = total / self._count
