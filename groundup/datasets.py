@@ -87,7 +87,8 @@ def check_sha256(data: bytes, expected: str, name: str):
                            f"expected {expected}. The file is corrupted or is not Fashion-MNIST: "
                            f"delete it and fetch it again (pass verify=False to load other IDX data).")
 
-# %% ../nbs/00_datasets.ipynb #4df3dd20
+# %% ../nbs/00_datasets.ipynb #b37646cc
+# File-system details of atomic_writer, shown and explained in the appendix.
 def _default_file_mode() -> int:
     "The permissions `open()` gives a new file: 0o666 less the process's umask."
     umask = os.umask(0o022)
@@ -101,6 +102,8 @@ def _fsync_dir(folder: Path):
     try: os.fsync(fd)
     finally: os.close(fd)
 
+
+# %% ../nbs/00_datasets.ipynb #4df3dd20
 @contextmanager
 def atomic_writer(path):
     "Context manager: a binary file to write that appears at `path` only if the block succeeds (temp file beside it, fsync, rename)."

@@ -8,8 +8,7 @@ from __future__ import annotations
 import math, time
 
 import torch
-import torch.nn.functional as F
-from torch import nn, tensor
+from torch import nn
 from torch.utils.data import DataLoader
 
 # %% auto #0
