@@ -9,6 +9,7 @@ import math, re, sys, time, warnings
 from collections import defaultdict
 
 import torch
+from fastcore.basics import patch
 import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader
@@ -20,7 +21,7 @@ __all__ = ['CANCEL_EXCEPTIONS', 'EVENTS', 'CANCEL_EVENTS', 'DataLoaders', 'Cance
            'CancelTrainException', 'CancelValidException', 'CancelBatchException', 'CancelBackwardException',
            'CancelStepException', 'snake_name', 'Callback', 'sort_callbacks', 'Learner', 'TrainEvalCallback',
            'default_device', 'to_device', 'DeviceCallback', 'Recorder', 'GradientAccumulation', 'ProgressCallback',
-           'TerminateOnNaN', 'ModelResetter', 'ShortEpochCallback']
+           'TerminateOnNaN', 'ModelResetter', 'ShortEpochCallback', 'GatherPreds']
 
 # %% ../nbs/04_callbacks.ipynb #0f16dee4
 class DataLoaders:
@@ -367,11 +368,13 @@ def to_device(x, device):
 class DeviceCallback(Callback):
     "Moves the model, then each batch, to `device` (default: `default_device()`)."
     order = -20
-    def __init__(self, device=None): self.device = device
+    def __init__(self, device=None): self.device, self._device, self._move = device, None, False
     def before_fit(self):
         self._device = torch.device(self.device) if self.device is not None else default_device()
         self.model.to(self._device)
         self._move = self._device.type != 'cpu'
+    def before_validate(self):
+        if self._device is None: self.before_fit()      # validation outside a fit (learn.validate) on a fresh Learner
     def before_batch(self):
         if self._move: self.learn.xb, self.learn.yb = to_device(self.xb, self._device), to_device(self.yb, self._device)
 
@@ -399,6 +402,7 @@ class Recorder(Callback):
         self._avg, self._n_smooth, self._smooth_loss = 0., 0, float('nan')
         self._row = self._phase = None
         self._hp_keys, self._pending = [], []
+        self.last_validation = {}
 
     def before_fit(self):
         self._clear()
@@ -467,9 +471,10 @@ class Recorder(Callback):
         self._phase = None
     def after_validate(self):
         self._sync()
-        if self._phase == 'valid' and self._count and self._row is not None:
-            self._row['valid_loss'] = self._loss_sum / self._count
-            for name, total in zip(self.metric_names[2:], self._metric_sums): self._row[name] = total / self._count
+        if self._phase == 'valid' and self._count:
+            self.last_validation = {'valid_loss': self._loss_sum / self._count,
+                                    **{name: total / self._count for name, total in zip(self.metric_names[2:], self._metric_sums)}}
+            if self._row is not None: self._row.update(self.last_validation)
         self._phase = None
     def after_epoch(self):
         row, self._row = self._row, None
@@ -627,3 +632,69 @@ class ShortEpochCallback(Callback):
         if self.iter + 1 < self.n_batches: return
         if self.training: raise CancelTrainException()
         if self.short_valid: raise CancelValidException()
+
+# %% ../nbs/04_callbacks.ipynb #bc1c6d74
+def _cat(xs: list):
+    "Concatenate a list of batches: tensors, or tuples of them."
+    if not xs: raise ValueError("There were no batches to gather: the loader is empty.")
+    if isinstance(xs[0], torch.Tensor): return torch.cat(xs)
+    return type(xs[0])(_cat(list(parts)) for parts in zip(*xs))
+
+class GatherPreds(Callback):
+    "Keeps each validation batch's predictions and, if `with_targets`, targets (what `Learner.get_preds` returns)."
+    order = 100                                         # after MixedPrecision has turned the predictions to fp32
+    def __init__(self, with_targets: bool = True): self.with_targets, self.preds, self.targets = with_targets, [], []
+    def after_batch(self):
+        learn = self.learn
+        if learn.training or learn.pred is None: return
+        self.preds.append(learn.pred)
+        if self.with_targets: self.targets.append(learn.yb[0] if len(learn.yb) == 1 else learn.yb)
+
+@patch
+def _validation_pass(self: Learner, dl, cbs=()):
+    "Run the validation stage alone over `dl`, with this Learner's callbacks and `cbs` (for this call only)."
+    if self._fitting: raise RuntimeError("validate, get_preds and predict cannot run while this Learner is fitting (from one of "
+                                         "its callbacks?). Call them after fit returns.")
+    before, was_training, self._fitting = list(self.cbs), self.model.training, True
+    try:
+        self.add_cbs(cbs)
+        self._sort_handlers()
+        self.dl, self.interrupted = dl, False
+        with torch.no_grad(): self._with_events(self._all_batches, 'validate', CancelValidException)
+    finally:
+        self._fitting = False
+        self._restore_cbs(before)
+        self.model.train(was_training)
+
+def _loader(learn, dl, what):
+    if dl is not None: return dl
+    if learn.dls.valid is None: raise ValueError(f"{what} has no loader to run on: these DataLoaders have no validation loader. "
+                                                 f"Pass one: learn.{what}(dl).")
+    return learn.dls.valid
+
+@patch
+def validate(self: Learner, dl=None) -> dict:
+    "The loss and metrics of the model on `dl` (default: the validation loader), size-weighted exactly as at the end of an epoch."
+    recorder = getattr(self, 'recorder', None)
+    if not isinstance(recorder, Recorder):
+        raise ValueError("validate reads its numbers from the Recorder, and this Learner has none: add one (cbs=Recorder(...)).")
+    dl = _loader(self, dl, 'validate')
+    recorder.last_validation = {}
+    self._validation_pass(dl)
+    return dict(recorder.last_validation)
+
+@patch
+def get_preds(self: Learner, dl=None, with_targets: bool = True):
+    "The model's predictions for every batch of `dl` (default: the validation loader), and the targets if `with_targets`."
+    gather = GatherPreds(with_targets)
+    self._validation_pass(_loader(self, dl, 'get_preds'), [gather])
+    preds = _cat(gather.preds)
+    return (preds, _cat(gather.targets)) if with_targets else preds
+
+@patch
+def predict(self: Learner, x, batch: bool = False):
+    "The model's output for one item `x` (or, with `batch=True`, a batch): eval mode, no gradients, the model's mode put back."
+    inputs = tuple(x) if isinstance(x, (tuple, list)) else (x,)       # a model with several inputs takes a tuple
+    if not batch: inputs = tuple(t[None] for t in inputs)
+    preds = self.get_preds(dl=[inputs], with_targets=False)
+    return preds if batch else preds[0]

@@ -132,6 +132,9 @@ class MixedPrecision(Callback):
         self.scaler = torch.amp.GradScaler(self.device_type, enabled=self.amp_dtype == torch.float16, **self.scaler_kwargs)
         self.scales, self.n_skipped, self.skipped, self._unscaled = [], 0, False, False
 
+    def before_validate(self):
+        if self.scaler is None: self.before_fit()      # validation outside a fit (learn.validate) on a fresh Learner
+
     def _enter(self):
         self._autocast = torch.autocast(self.device_type, dtype=self.amp_dtype)
         self._autocast.__enter__()
