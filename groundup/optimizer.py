@@ -6,24 +6,28 @@
 from __future__ import annotations
 
 import copy, math
-from collections import defaultdict
+from collections import defaultdict, namedtuple
+from functools import partial
 
 import torch
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['Optimizer', 'sgd_step', 'weight_decay', 'l2_reg', 'average_grad', 'momentum_step', 'SGD', 'average_sqr_grad',
-           'rms_prop_step', 'RMSProp', 'step_stat', 'adam_step', 'Adam', 'radam_step', 'RAdam', 'lion_step', 'Lion',
-           'foreach_of', 'sgd_step_foreach', 'weight_decay_foreach', 'l2_reg_foreach', 'average_grad_foreach',
-           'momentum_step_foreach', 'average_sqr_grad_foreach', 'rms_prop_step_foreach', 'step_stat_foreach',
-           'adam_step_foreach', 'radam_step_foreach', 'lion_step_foreach']
+__all__ = ['fused_forms', 'FusedForm', 'Optimizer', 'sgd_step', 'weight_decay', 'l2_reg', 'average_grad', 'momentum_step',
+           'nesterov_step', 'SGD', 'average_sqr_grad', 'rms_prop_step', 'RMSProp', 'step_stat', 'adam_step', 'Adam',
+           'radam_step', 'RAdam', 'lion_step', 'Lion', 'foreach_of', 'sgd_step_foreach', 'weight_decay_foreach',
+           'l2_reg_foreach', 'average_grad_foreach', 'momentum_step_foreach', 'nesterov_step_foreach',
+           'average_sqr_grad_foreach', 'rms_prop_step_foreach', 'step_stat_foreach', 'adam_step_foreach',
+           'radam_step_foreach', 'lion_step_foreach', 'fused_form', 'adam_fused', 'sgd_fused', 'momentum_fused',
+           'nesterov_fused']
 
 # %% ../nbs/06_optimizers.ipynb #81cc3c7b
 class Optimizer:
     "Runs `steppers` in order on every parameter that has a gradient; hyper-parameters live in `param_groups`, as in `torch.optim`."
-    def __init__(self, params, steppers, foreach: bool | None = None, **defaults):
+    def __init__(self, params, steppers, foreach: bool | None = None, fused: bool | None = None, **defaults):
         params = list(params)
         if not params: raise ValueError("The optimizer got no parameters. Pass `model.parameters()` of a model that has some.")
+        if foreach and fused: raise ValueError("foreach=True and fused=True ask for two different paths. Pass only one of them.")
         groups = params if isinstance(params[0], dict) else [{'params': params}]
         self.param_groups = [{**defaults, **g, 'params': list(g['params'])} for g in groups]
         seen = set()
@@ -32,7 +36,7 @@ class Optimizer:
                 if not isinstance(p, torch.Tensor): raise TypeError(f"The optimizer can only update tensors, got a {type(p).__name__}.")
                 if id(p) in seen: raise ValueError("A parameter appears in two parameter groups. Put each parameter in one group only.")
                 seen.add(id(p))
-        self.steppers, self.foreach, self.defaults = list(steppers), foreach, defaults
+        self.steppers, self.foreach, self.fused, self.defaults = list(steppers), foreach, fused, defaults
         self.state = defaultdict(dict)
 
     def zero_grad(self, set_to_none: bool = True):
@@ -53,17 +57,21 @@ class Optimizer:
             params = [p for p in group['params'] if p.grad is not None]
             if not params: continue
             hypers = {k: v for k, v in group.items() if k != 'params'}
-            if self._use_foreach(params): self._step_foreach(params, hypers)
+            fused = self._fused_step(params, hypers)
+            if fused is not None: fused(params, hypers)
+            elif self._use_foreach(params): self._step_foreach(params, hypers)
             else:
                 for p in params: self._step_one(p, hypers)
         return loss
 
     def _step_one(self, p, hypers):
-        state = self.state[p]
-        for stepper in self.steppers:
-            try: update = stepper(p, **hypers, **state)
-            except TypeError as e: raise _stepper_error(stepper, e, hypers, state) from e
-            if update: state.update(update)
+        state, grad = self.state[p], p.grad
+        try:
+            for stepper in self.steppers:
+                try: update = stepper(p, **hypers, **state)
+                except TypeError as e: raise _stepper_error(stepper, e, hypers, state) from e
+                if update: state.update(update)
+        finally: p.grad = grad                  # a stepper may have put a modified copy there (see l2_reg)
 
     def __repr__(self):
         hypers = ', '.join(f"{k}={v}" for k, v in self.param_groups[0].items() if k != 'params')
@@ -87,6 +95,43 @@ def _use_foreach(self: Optimizer, params) -> bool:
                          f"Pass foreach=False (or None), or register twins with @foreach_of.")
     return bool(self.foreach)
 
+fused_forms = {}     # tuple of steppers -> FusedForm; filled in by @fused_form in the appendix
+
+def _fused_devices():
+    "The device types on which this PyTorch has fused optimizer kernels."
+    try: from torch.optim.optimizer import _get_fused_kernels_supported_devices
+    except ImportError: return ['cuda']
+    return _get_fused_kernels_supported_devices()
+
+def _why_not_fused(form, steppers, params, hypers):
+    "Why `form` cannot do this step (a sentence), or None if it can."
+    if form is None:
+        return (f"the steppers {[s.__name__ for s in steppers]} have no fused form; the fused forms are "
+                f"{sorted({str([s.__name__ for s in k]) for k in fused_forms}) or 'none yet'}")
+    if (why := form.check(hypers)) is not None: return why
+    if missing := [k for k in form.kernels if not hasattr(torch, k)]: return f"this PyTorch ({torch.__version__}) has no {missing}"
+    if bad := sorted({p.device.type for p in params} - set(_fused_devices())): return f"PyTorch has no fused optimizer kernels for {bad}"
+    if not all(p.is_floating_point() for p in params): return "the fused kernels need floating-point parameters"
+    if any(p.grad.is_sparse for p in params): return "the fused kernels do not take sparse gradients"
+    return None
+
+@patch
+def _fused_step(self: Optimizer, params, hypers):
+    "The function that does this group's whole step in fused kernels, or None to take another path."
+    if self.fused is False or (self.fused is None and self.foreach is not None): return None
+    form = fused_forms.get(tuple(self.steppers))
+    if form is None and not self.fused: return None
+    why = _why_not_fused(form, self.steppers, params, hypers)
+    if why is None: return partial(_run_fused, form.fn, self.state)
+    if self.fused: raise ValueError(f"fused=True, but {why}. Pass fused=None (fused where possible) or fused=False.")
+    return None
+
+def _run_fused(fn, state, params, hypers):
+    "Run a fused form on `params`, one call per device and dtype (what the kernels need)."
+    by_kind = defaultdict(list)
+    for p in params: by_kind[p.device, p.dtype].append(p)
+    for ps in by_kind.values(): fn(ps, [p.grad for p in ps], [state[p] for p in ps], **hypers)
+
 # %% ../nbs/06_optimizers.ipynb #540d6905
 def sgd_step(p, lr, **_):
     "Plain gradient descent: `p -= lr * p.grad`."
@@ -98,8 +143,8 @@ def weight_decay(p, lr, wd, **_):
     if wd: p.mul_(1 - lr * wd)
 
 def l2_reg(p, wd, **_):
-    "L2 regularisation: add `wd*p` to the gradient, so later steppers treat it as part of the gradient."
-    if wd: p.grad.add_(p, alpha=wd)
+    "L2 regularisation: the later steppers see `p.grad + wd*p`, a new tensor; the parameter's own gradient is left as it was."
+    if wd: p.grad = p.grad.add(p, alpha=wd)
 
 # %% ../nbs/06_optimizers.ipynb #54365edd
 def average_grad(p, mom, dampening=False, grad_avg=None, **_):
@@ -113,11 +158,17 @@ def momentum_step(p, lr, grad_avg, **_):
     "Step along the averaged gradient: `p -= lr * grad_avg`."
     p.add_(grad_avg, alpha=-lr)
 
+def nesterov_step(p, lr, mom, grad_avg, **_):
+    "Nesterov momentum's step: `p -= lr * (grad + mom*grad_avg)`."
+    p.add_(p.grad.add(grad_avg, alpha=mom), alpha=-lr)
+
 # %% ../nbs/06_optimizers.ipynb #d40d8caf
-def SGD(params, lr: float, mom: float = 0., wd: float = 0., decouple_wd: bool = True, foreach: bool | None = None):
-    "SGD, with momentum `mom` if nonzero, and decoupled (or, with `decouple_wd=False`, L2) weight decay `wd`."
-    steppers = [weight_decay if decouple_wd else l2_reg] + ([average_grad, momentum_step] if mom else [sgd_step])
-    return Optimizer(params, steppers, foreach=foreach, lr=lr, mom=mom, wd=wd)
+def SGD(params, lr: float, mom: float = 0., wd: float = 0., decouple_wd: bool = True, nesterov: bool = False,
+        foreach: bool | None = None, fused: bool | None = None):
+    "SGD, with momentum `mom` if nonzero (Nesterov's if `nesterov`), and decoupled (or, with `decouple_wd=False`, L2) weight decay `wd`."
+    if nesterov and not mom: raise ValueError("nesterov=True needs momentum: pass mom > 0 (e.g. mom=0.9).")
+    steps = [average_grad, nesterov_step if nesterov else momentum_step] if mom else [sgd_step]
+    return Optimizer(params, [weight_decay if decouple_wd else l2_reg] + steps, foreach=foreach, fused=fused, lr=lr, mom=mom, wd=wd)
 
 # %% ../nbs/06_optimizers.ipynb #ff3ea18d
 def average_sqr_grad(p, sqr_mom, sqr_avg=None, **_):
@@ -131,10 +182,10 @@ def rms_prop_step(p, lr, eps, sqr_avg, grad_avg=None, **_):
     p.addcdiv_(p.grad if grad_avg is None else grad_avg, sqr_avg.sqrt().add_(eps), value=-lr)
 
 def RMSProp(params, lr: float, sqr_mom: float = 0.99, mom: float = 0., eps: float = 1e-8, wd: float = 0.,
-            decouple_wd: bool = True, foreach: bool | None = None):
+            decouple_wd: bool = True, foreach: bool | None = None, fused: bool | None = None):
     "RMSProp: steps divided by the running RMS of the gradients; momentum `mom` averages the raw gradients."
     steppers = [weight_decay if decouple_wd else l2_reg] + ([average_grad] if mom else []) + [average_sqr_grad, rms_prop_step]
-    return Optimizer(params, steppers, foreach=foreach, lr=lr, mom=mom, sqr_mom=sqr_mom, eps=eps, wd=wd)
+    return Optimizer(params, steppers, foreach=foreach, fused=fused, lr=lr, mom=mom, sqr_mom=sqr_mom, eps=eps, wd=wd)
 
 # %% ../nbs/06_optimizers.ipynb #0ba00533
 def step_stat(p, step=0, **_):
@@ -148,10 +199,10 @@ def adam_step(p, lr, mom, sqr_mom, eps, step, grad_avg, sqr_avg, **_):
     p.addcdiv_(grad_avg, denom, value=-lr / debias1)
 
 def Adam(params, lr: float, mom: float = 0.9, sqr_mom: float = 0.99, eps: float = 1e-5, wd: float = 0.01,
-         decouple_wd: bool = True, foreach: bool | None = None):
+         decouple_wd: bool = True, foreach: bool | None = None, fused: bool | None = None):
     "Adam; with the default decoupled weight decay it is AdamW. Defaults are fastai's (`sqr_mom=0.99`, `eps=1e-5`), measured below."
     steppers = [weight_decay if decouple_wd else l2_reg, average_grad, average_sqr_grad, step_stat, adam_step]
-    return Optimizer(params, steppers, foreach=foreach, lr=lr, mom=mom, sqr_mom=sqr_mom, eps=eps, wd=wd, dampening=True)
+    return Optimizer(params, steppers, foreach=foreach, fused=fused, lr=lr, mom=mom, sqr_mom=sqr_mom, eps=eps, wd=wd, dampening=True)
 
 # %% ../nbs/06_optimizers.ipynb #7f99e9d5
 def _radam_rect(sqr_mom, step):
@@ -168,10 +219,10 @@ def radam_step(p, lr, mom, sqr_mom, eps, step, grad_avg, sqr_avg, **_):
     p.sub_(update)
 
 def RAdam(params, lr: float, mom: float = 0.9, sqr_mom: float = 0.99, eps: float = 1e-5, wd: float = 0.01,
-          decouple_wd: bool = True, foreach: bool | None = None):
+          decouple_wd: bool = True, foreach: bool | None = None, fused: bool | None = None):
     "Rectified Adam (Liu et al. 2019), with Adam's defaults and decoupled weight decay."
     steppers = [weight_decay if decouple_wd else l2_reg, average_grad, average_sqr_grad, step_stat, radam_step]
-    return Optimizer(params, steppers, foreach=foreach, lr=lr, mom=mom, sqr_mom=sqr_mom, eps=eps, wd=wd, dampening=True)
+    return Optimizer(params, steppers, foreach=foreach, fused=fused, lr=lr, mom=mom, sqr_mom=sqr_mom, eps=eps, wd=wd, dampening=True)
 
 # %% ../nbs/06_optimizers.ipynb #7104d9fd
 def lion_step(p, lr, mom, mom2, grad_avg=None, **_):
@@ -181,9 +232,10 @@ def lion_step(p, lr, mom, mom2, grad_avg=None, **_):
     grad_avg.lerp_(p.grad, 1 - mom2)
     return {'grad_avg': grad_avg}
 
-def Lion(params, lr: float, mom: float = 0.9, mom2: float = 0.99, wd: float = 0.1, foreach: bool | None = None):
+def Lion(params, lr: float, mom: float = 0.9, mom2: float = 0.99, wd: float = 0.1, foreach: bool | None = None,
+         fused: bool | None = None):
     "Lion (Chen et al. 2023): sign-of-momentum steps of size `lr`; use a 3-10x smaller `lr` than Adam's and a larger `wd`."
-    return Optimizer(params, [weight_decay, lion_step], foreach=foreach, lr=lr, mom=mom, mom2=mom2, wd=wd)
+    return Optimizer(params, [weight_decay, lion_step], foreach=foreach, fused=fused, lr=lr, mom=mom, mom2=mom2, wd=wd)
 
 # %% ../nbs/06_optimizers.ipynb #253f7389
 @patch
@@ -245,7 +297,7 @@ def weight_decay_foreach(ps, grads, lr, wd, **_):
 
 @foreach_of(l2_reg)
 def l2_reg_foreach(ps, grads, wd, **_):
-    if wd: torch._foreach_add_(grads, ps, alpha=wd)
+    if wd: grads[:] = torch._foreach_add(grads, ps, alpha=wd)        # new tensors in the step's own list: p.grad stays as it was
 
 @foreach_of(average_grad)
 def average_grad_foreach(ps, grads, mom, dampening=False, grad_avg=None, **_):
@@ -258,6 +310,9 @@ def average_grad_foreach(ps, grads, mom, dampening=False, grad_avg=None, **_):
 
 @foreach_of(momentum_step)
 def momentum_step_foreach(ps, grads, lr, grad_avg, **_): torch._foreach_add_(ps, grad_avg, alpha=-lr)
+
+@foreach_of(nesterov_step)
+def nesterov_step_foreach(ps, grads, lr, mom, grad_avg, **_): torch._foreach_add_(ps, torch._foreach_add(grads, grad_avg, alpha=mom), alpha=-lr)
 
 @foreach_of(average_sqr_grad)
 def average_sqr_grad_foreach(ps, grads, sqr_mom, sqr_avg=None, **_):
@@ -318,3 +373,67 @@ def _step_foreach(self: Optimizer, params, hypers):
         if update: values.update(update)
     for k, vs in values.items():
         for s, v in zip(states, vs): s[k] = v
+
+# %% ../nbs/06_optimizers.ipynb #278ece55
+FusedForm = namedtuple('FusedForm', 'fn kernels check')
+
+def fused_form(steppers, kernels, check=lambda hypers: None):
+    "Decorator: register the decorated function as the fused form of `steppers`, alone or after `weight_decay` or `l2_reg`."
+    def register(fn):
+        for decay in (None, weight_decay, l2_reg):
+            chain = ((decay,) if decay else ()) + tuple(steppers)
+            fused_forms[chain] = FusedForm(partial(fn, decay=decay), tuple(kernels), check)
+        return fn
+    return register
+
+def _state_tensors(states, key, ps):
+    "Each parameter's state tensor `key`, created as zeros like the parameter on its first step."
+    for s, p in zip(states, ps):
+        if s.get(key) is None: s[key] = torch.zeros_like(p, memory_format=torch.preserve_format)
+    return [s[key] for s in states]
+
+def _count_steps(states, ps):
+    "Add one to each parameter's integer `step` and return the new counts as the float32 tensors the kernels read."
+    tensors, out = {}, []
+    for s, p in zip(states, ps):
+        s['step'] = n = s.get('step', 0) + 1
+        if (n, p.device) not in tensors: tensors[n, p.device] = torch.tensor(float(n), device=p.device)
+        out.append(tensors[n, p.device])
+    return out
+
+# %% ../nbs/06_optimizers.ipynb #4fe023b4
+def _adam_check(hypers):
+    if not hypers.get('dampening'): return "Adam's kernel averages the gradients with dampening, and this group has dampening=False"
+
+@fused_form([average_grad, average_sqr_grad, step_stat, adam_step], ['_fused_adam_', '_fused_adamw_'], check=_adam_check)
+def adam_fused(ps, grads, states, decay, lr, mom, sqr_mom, eps, wd=0., **_):
+    "Adam (L2 or no weight decay: `torch._fused_adam_`) or AdamW (decoupled: `torch._fused_adamw_`) in one pass over memory."
+    kernel = torch._fused_adamw_ if decay is weight_decay else torch._fused_adam_
+    kernel(ps, grads, _state_tensors(states, 'grad_avg', ps), _state_tensors(states, 'sqr_avg', ps), [], _count_steps(states, ps),
+           lr=lr, beta1=mom, beta2=sqr_mom, weight_decay=wd if decay else 0., eps=eps, amsgrad=False, maximize=False)
+
+# %% ../nbs/06_optimizers.ipynb #e637ce97
+def _sgd_kernel(ps, grads, bufs, decay, lr, wd, mom=0., nesterov=False):
+    "`torch._fused_sgd_`, whose own weight decay is L2; decoupled decay is one multi-tensor pass before it."
+    if decay is weight_decay and wd: torch._foreach_mul_(ps, 1 - lr * wd)
+    torch._fused_sgd_(ps, grads, bufs, weight_decay=wd if decay is l2_reg else 0., momentum=mom, lr=lr, dampening=0.,
+                      nesterov=nesterov, maximize=False, is_first_step=False)
+
+def _momentum_check(hypers):
+    if hypers.get('dampening'): return "SGD's kernel averages the gradients without dampening, and this group has dampening=True"
+    if not hypers.get('mom'): return "SGD's kernel keeps no momentum buffer for mom=0 (use SGD's plain step)"
+
+@fused_form([sgd_step], ['_fused_sgd_'])
+def sgd_fused(ps, grads, states, decay, lr, wd=0., **_):
+    "Plain SGD in PyTorch's fused kernel."
+    _sgd_kernel(ps, grads, [], decay, lr, wd)
+
+@fused_form([average_grad, momentum_step], ['_fused_sgd_'], check=_momentum_check)
+def momentum_fused(ps, grads, states, decay, lr, mom, wd=0., **_):
+    "SGD with momentum in PyTorch's fused kernel; the buffer is the state's `grad_avg`, started at zero."
+    _sgd_kernel(ps, grads, _state_tensors(states, 'grad_avg', ps), decay, lr, wd, mom)
+
+@fused_form([average_grad, nesterov_step], ['_fused_sgd_'], check=_momentum_check)
+def nesterov_fused(ps, grads, states, decay, lr, mom, wd=0., **_):
+    "SGD with Nesterov momentum in PyTorch's fused kernel."
+    _sgd_kernel(ps, grads, _state_tensors(states, 'grad_avg', ps), decay, lr, wd, mom, nesterov=True)
