@@ -8,15 +8,19 @@ process, next to the memory-bandwidth limit of an Adam step.
 
 Every optimizer gets its own copy of the same weights and the same fixed gradients (set once);
 each is stepped once before timing so that its state exists. Each round times `--steps` steps of
-every optimizer in turn; the table shows the median over rounds, the ratio to torch's
-AdamW(fused=True) and the ratio to the bandwidth limit. Hyper-parameters are the same for all
+every optimizer in turn, starting each round at the next optimizer so that none always follows
+the same one; the table shows the median over rounds, the ratio of medians to torch's
+AdamW(fused=True), the median of each round's own ratio to it ("paired", less disturbed by
+other processes' load drifting) and the ratio to the bandwidth limit. Hyper-parameters are the same for all
 (lr 1e-3, betas (0.9, 0.99), eps 1e-5, wd 0.01), so ours and torch's do the same arithmetic
 (tested bit for bit in nbs/06_optimizers.ipynb, path against path).
 
 The bandwidth limit is the time to move the 28 bytes per weight an Adam step must move (read
-weight, gradient and both averages, write weight and averages) at the triad bandwidth
-(`a = b + 3*c` over float32 arrays of `--bw-mib` MiB each, best of `--bw-reps`), measured in the
-same process before and after the rounds.
+weight, gradient and both averages, write weight and averages) at the best bandwidth measured in
+the same process before and after the rounds: copy (`b = a`), triad (`a = b + 3*c`) and the
+in-place update (`a += 3*b`, an optimizer's access pattern), over float32 arrays of `--bw-mib` MiB
+each, best of `--bw-reps`. (Copy and triad write to memory they do not read, which most CPUs
+first read anyway, so they usually show less than the update.)
 """
 import argparse, statistics, time
 
@@ -36,15 +40,17 @@ def make_params(n_layers, width, seed=0):
     return params
 
 
-def triad_gbs(mib, reps):
-    "Best triad bandwidth in GB/s (12 bytes per element: 2 reads, 1 write) on float32 arrays of `mib` MiB."
+def bandwidth_gbs(mib, reps):
+    "Best GB/s of copy (b = a, 8 bytes counted per element), triad (a = b + 3c, 12) and update (a += 3b, 12) on float32 arrays of `mib` MiB."
     n = mib * 2**20 // 4
     a, b, c = torch.ones(n), torch.ones(n), torch.ones(n)
-    torch.add(b, c, alpha=3., out=a)
-    best = float('inf')
-    for _ in range(reps):
-        start = time.perf_counter(); torch.add(b, c, alpha=3., out=a); best = min(best, time.perf_counter() - start)
-    return 12 * n / best / 1e9
+    def best(f, n_bytes):
+        f(); t = float('inf')
+        for _ in range(reps):
+            start = time.perf_counter(); f(); t = min(t, time.perf_counter() - start)
+        return n_bytes / t / 1e9
+    return {'copy': best(lambda: b.copy_(a), 8 * n), 'triad': best(lambda: torch.add(b, c, alpha=3., out=a), 12 * n),
+            'update': best(lambda: a.add_(b, alpha=3.), 12 * n)}
 
 
 def main():
@@ -69,7 +75,7 @@ def main():
         'torch AdamW, foreach=True': lambda ps: torch.optim.AdamW(ps, betas=betas, weight_decay=0.01, foreach=True, **hp),
         'torch AdamW, fused=True': lambda ps: torch.optim.AdamW(ps, betas=betas, weight_decay=0.01, fused=True, **hp),
     }
-    bw_before = triad_gbs(args.bw_mib, args.bw_reps)
+    bw_before = bandwidth_gbs(args.bw_mib, args.bw_reps)
     opts = {}
     for name, make in makers.items():
         params = make_params(args.layers, args.width)
@@ -77,26 +83,29 @@ def main():
         opts[name].step()
     n_tensors, n_weights = len(params), sum(p.numel() for p in params)
 
-    times = {name: [] for name in opts}
-    for _ in range(args.rounds):
-        for name, opt in opts.items():
+    times, names = {name: [] for name in opts}, list(opts)
+    for r in range(args.rounds):
+        for name in names[r % len(names):] + names[:r % len(names)]:     # a different order every round
+            opt = opts[name]
             start = time.perf_counter()
             for _ in range(args.steps): opt.step()
             times[name].append((time.perf_counter() - start) / args.steps)
-    bw_after = triad_gbs(args.bw_mib, args.bw_reps)
-    bw = max(bw_before, bw_after)
+    bw_after = bandwidth_gbs(args.bw_mib, args.bw_reps)
+    bw = max(*bw_before.values(), *bw_after.values())
     limit = ADAM_BYTES_PER_WEIGHT * n_weights / (bw * 1e9)
 
     print(f"{n_tensors} tensors, {n_weights / 1e6:.2f}M weights (Adam state {16 * n_weights / 2**20:.0f} MiB), "
           f"{args.threads} thread(s), {args.rounds} rounds x {args.steps} steps, torch {torch.__version__}")
-    print(f"triad bandwidth {bw_before:.1f} GB/s before, {bw_after:.1f} GB/s after the rounds; bandwidth limit "
-          f"{ADAM_BYTES_PER_WEIGHT} B/weight at {bw:.1f} GB/s = {limit * 1e3:.2f} ms/step")
-    ref = statistics.median(times['torch AdamW, fused=True'])
-    print("\n| optimizer | median ms/step | min | max | vs torch fused | vs bandwidth limit |\n|---|---|---|---|---|---|")
+    for when, bws in (('before', bw_before), ('after', bw_after)):
+        print(f"bandwidth {when} the rounds: " + ', '.join(f"{k} {v:.1f} GB/s" for k, v in bws.items()))
+    print(f"bandwidth limit: {ADAM_BYTES_PER_WEIGHT} B/weight at the best of these, {bw:.1f} GB/s = {limit * 1e3:.2f} ms/step")
+    ref_ts = times['torch AdamW, fused=True']
+    ref = statistics.median(ref_ts)
+    print("\n| optimizer | median ms/step | min | max | vs torch fused | paired | vs bandwidth limit |\n|---|---|---|---|---|---|---|")
     for name, ts in times.items():
-        med = statistics.median(ts)
-        print(f"| {name} | {med * 1e3:.2f} | {min(ts) * 1e3:.2f} | {max(ts) * 1e3:.2f} | {med / ref:.3f} | {med / limit:.2f} |")
-    print(f"| bandwidth limit | {limit * 1e3:.2f} | | | {limit / ref:.3f} | 1.00 |")
+        med, paired = statistics.median(ts), statistics.median(t / r for t, r in zip(ts, ref_ts))
+        print(f"| {name} | {med * 1e3:.2f} | {min(ts) * 1e3:.2f} | {max(ts) * 1e3:.2f} | {med / ref:.3f} | {paired:.3f} | {med / limit:.2f} |")
+    print(f"| bandwidth limit | {limit * 1e3:.2f} | | | {limit / ref:.3f} | | 1.00 |")
 
 
 if __name__ == '__main__':
