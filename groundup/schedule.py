@@ -10,10 +10,11 @@ from bisect import bisect_right
 
 from fastcore.basics import patch
 
-from .learner import Callback, Learner, TrainEvalCallback
+from .learner import CancelFitException, Callback, Learner, TrainEvalCallback
 
 # %% auto #0
-__all__ = ['annealer', 'sched_lin', 'sched_cos', 'sched_no', 'sched_exp', 'combine_scheds', 'set_hyper', 'ParamScheduler']
+__all__ = ['annealer', 'sched_lin', 'sched_cos', 'sched_no', 'sched_exp', 'combine_scheds', 'set_hyper', 'ParamScheduler',
+           'TrackerCallback', 'EarlyStopping', 'ReduceLROnPlateau']
 
 # %% ../nbs/05_anneal.ipynb #4578e9a2
 def annealer(f):
@@ -121,3 +122,58 @@ def fit_one_cycle(self: Learner, n_epoch: int, lr_max=None, div: float = 25., di
     if moms is not None: scheds['mom'] = cycle(*moms)
     extra = [] if cbs is None else list(cbs) if isinstance(cbs, (list, tuple)) else [cbs]
     self.fit(n_epoch, cbs=[ParamScheduler(scheds), *extra], reset_opt=reset_opt, **kwargs)
+
+# %% ../nbs/05_anneal.ipynb #59748fde
+class TrackerCallback(Callback):
+    "Follows column `monitor` of the Recorder's table at the end of every epoch: `best` so far, and `wait`, the epochs since it improved."
+    order = 60                                           # after the Recorder has written the epoch's row
+
+    def __init__(self, monitor: str = 'valid_loss', mode: str = 'auto', min_delta: float = 0., patience: int = 1):
+        if mode not in ('auto', 'min', 'max'): raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}.")
+        if not (isinstance(patience, int) and patience >= 1): raise ValueError(f"patience must be an int >= 1, got {patience!r}.")
+        if not min_delta >= 0: raise ValueError(f"min_delta must be >= 0, got {min_delta!r}.")
+        self.monitor, self.min_delta, self.patience = monitor, min_delta, patience
+        self.mode = mode if mode != 'auto' else 'min' if 'loss' in monitor else 'max'
+        self.best, self.wait = None, 0
+
+    def before_fit(self):
+        recorder = getattr(self.learn, 'recorder', None)
+        if recorder is None or self.monitor not in recorder.metric_names:
+            raise ValueError(f"{type(self).__name__} monitors {self.monitor!r}, but the Recorder records "
+                             f"{recorder.metric_names if recorder else 'nothing (there is no Recorder)'}.")
+        self.best, self.wait = None, 0
+
+    def after_epoch(self):
+        rows = self.learn.recorder.values
+        if self.learn.interrupted or not rows or rows[-1]['epoch'] != self.learn.epoch: return   # no finished epoch to judge
+        value = rows[-1][self.monitor]
+        if value != value: return                        # NaN: no validation this epoch
+        better = self.best is None or (value < self.best - self.min_delta if self.mode == 'min' else value > self.best + self.min_delta)
+        if better: self.best, self.wait = value, 0
+        else: self.wait += 1
+        self.after_judging(better)
+
+    def after_judging(self, improved: bool): pass       # what a subclass does with the verdict
+
+    def state_dict(self) -> dict: return dict(best=self.best, wait=self.wait)
+    def load_state_dict(self, state: dict): self.best, self.wait = state['best'], state['wait']
+
+class EarlyStopping(TrackerCallback):
+    "Stops the fit when `monitor` has not improved by more than `min_delta` for `patience` epochs."
+    def after_judging(self, improved):
+        if self.wait >= self.patience:
+            print(f"EarlyStopping: {self.monitor} has not improved on {self.best:.4f} for {self.wait} epochs: stopping after epoch {self.learn.epoch}.")
+            raise CancelFitException()
+
+class ReduceLROnPlateau(TrackerCallback):
+    "Multiplies every parameter group's learning rate by `factor` (down to `min_lr`) when `monitor` has not improved for `patience` epochs."
+    def __init__(self, monitor: str = 'valid_loss', mode: str = 'auto', min_delta: float = 0., patience: int = 1,
+                 factor: float = 0.2, min_lr: float = 0.):
+        super().__init__(monitor, mode, min_delta, patience)
+        if not 0 < factor < 1: raise ValueError(f"factor must be between 0 and 1 (exclusive), got {factor!r}.")
+        self.factor, self.min_lr = factor, min_lr
+    def after_judging(self, improved):
+        if self.wait < self.patience: return
+        self.wait = 0
+        for group in self.learn.opt.param_groups: group['lr'] = max(group['lr'] * self.factor, self.min_lr)
+        print(f"ReduceLROnPlateau: {self.monitor} has not improved for {self.patience} epochs: lr now {self.learn.opt.param_groups[0]['lr']:g}.")
