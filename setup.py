@@ -21,6 +21,8 @@ requirements = shlex.split(cfg.get('requirements', ''))
 if cfg.get('pip_requirements'): requirements += shlex.split(cfg.get('pip_requirements', ''))
 min_python = cfg['min_python']
 dev_requirements = shlex.split(cfg.get('dev_requirements', ''))
+# Optional extras: pip install 'groundup[tensorboard]' for TensorBoardLogger (notebook 04).
+optional = {'tensorboard': shlex.split(cfg.get('tensorboard_requirements', 'tensorboard'))}
 
 setuptools.setup(
     name=cfg['lib_name'],
@@ -34,7 +36,7 @@ setuptools.setup(
     packages=setuptools.find_packages(include=[cfg['lib_path'], cfg['lib_path'] + '.*']),
     include_package_data=True,
     install_requires=requirements,
-    extras_require={'dev': dev_requirements},
+    extras_require={'dev': dev_requirements, **optional},
     dependency_links=cfg.get('dep_links', '').split(),
     python_requires='>=' + cfg['min_python'],
     long_description=open('README.md', encoding='utf-8').read(),

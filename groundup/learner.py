@@ -5,7 +5,8 @@
 # %% ../nbs/04_callbacks.ipynb #85ec7e46
 from __future__ import annotations
 
-import math, re, sys, time, warnings
+import csv, io, math, re, sys, time, warnings
+from pathlib import Path
 from collections import defaultdict
 
 import torch
@@ -14,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader
 
+from .datasets import atomic_write_bytes
 from .training import TensorLoader, get_dls
 
 # %% auto #0
@@ -21,7 +23,7 @@ __all__ = ['CANCEL_EXCEPTIONS', 'EVENTS', 'CANCEL_EVENTS', 'DataLoaders', 'Cance
            'CancelTrainException', 'CancelValidException', 'CancelBatchException', 'CancelBackwardException',
            'CancelStepException', 'snake_name', 'Callback', 'sort_callbacks', 'Learner', 'TrainEvalCallback',
            'default_device', 'to_device', 'DeviceCallback', 'Recorder', 'GradientAccumulation', 'ProgressCallback',
-           'TerminateOnNaN', 'ModelResetter', 'ShortEpochCallback', 'GatherPreds']
+           'CSVLogger', 'TensorBoardLogger', 'TerminateOnNaN', 'ModelResetter', 'ShortEpochCallback', 'GatherPreds']
 
 # %% ../nbs/04_callbacks.ipynb #0f16dee4
 class DataLoaders:
@@ -604,6 +606,60 @@ class ProgressCallback(Callback):
         elif self._mode == 'notebook':
             from IPython.display import HTML
             self._bar.update(HTML(''))
+
+# %% ../nbs/04_callbacks.ipynb #a775d00f
+def _csv_table(columns: list[str], rows: list[dict]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator='\n')
+    writer.writerow(columns)
+    for row in rows: writer.writerow([row.get(c, '') for c in columns])
+    return out.getvalue().encode()
+
+class CSVLogger(Callback):
+    "Keeps the Recorder's table in the CSV file `path`, rewritten atomically after every epoch (so a resumed fit has no duplicate rows)."
+    order = 70                                            # after the Recorder has written the row
+    def __init__(self, path='history.csv'): self.path = Path(path)
+    def after_epoch(self):
+        recorder = getattr(self.learn, 'recorder', None)
+        if recorder is None or self.learn.interrupted or not recorder.values: return
+        atomic_write_bytes(self.path, _csv_table(['epoch', *recorder.metric_names, 'time'], recorder.values))
+
+    def read(self) -> list[dict]:
+        "The rows of the file, as dicts of floats (the epoch as an int)."
+        with open(self.path, newline='') as f:
+            return [{k: int(v) if k == 'epoch' else float(v) for k, v in row.items()} for row in csv.DictReader(f)]
+
+def _summary_writer():
+    try: from torch.utils.tensorboard import SummaryWriter
+    except ImportError as e:
+        raise ImportError("TensorBoardLogger writes with the tensorboard package, which is not installed: "
+                          "pip install tensorboard (or pip install 'groundup[tensorboard]').") from e
+    return SummaryWriter
+
+class TensorBoardLogger(Callback):
+    "Writes each training batch's loss and learning rate, and each epoch's validation numbers, for TensorBoard in `log_dir`."
+    order = 70
+    def __init__(self, log_dir='runs/tensorboard'):
+        self.log_dir, self._writer_class, self.writer = str(log_dir), _summary_writer(), None
+    def before_fit(self):
+        self.writer = self._writer_class(self.log_dir)
+        self._written = 0                                 # training batches already written
+    def after_epoch(self):
+        recorder = getattr(self.learn, 'recorder', None)
+        if self.writer is None or recorder is None: return
+        losses, lrs = recorder.losses, recorder.hps.get('lr', [])
+        for step in range(self._written, len(losses)):
+            self.writer.add_scalar('train/loss', losses[step], step)
+            if step < len(lrs): self.writer.add_scalar('train/lr', lrs[step], step)
+        self._written = len(losses)
+        if recorder.values and recorder.values[-1]['epoch'] == self.learn.epoch and not self.learn.interrupted:
+            for name in recorder.metric_names[1:]:
+                value = recorder.values[-1][name]
+                if value == value: self.writer.add_scalar(f'valid/{name}', value, len(losses))
+        self.writer.flush()
+    def after_fit(self):
+        if self.writer is not None: self.writer.close()
+        self.writer = None
 
 # %% ../nbs/04_callbacks.ipynb #d7994a1f
 class TerminateOnNaN(Callback):
