@@ -21,9 +21,10 @@ from .training import TensorLoader, get_dls
 # %% auto #0
 __all__ = ['CANCEL_EXCEPTIONS', 'EVENTS', 'CANCEL_EVENTS', 'DataLoaders', 'CancelFitException', 'CancelEpochException',
            'CancelTrainException', 'CancelValidException', 'CancelBatchException', 'CancelBackwardException',
-           'CancelStepException', 'snake_name', 'Callback', 'sort_callbacks', 'Learner', 'TrainEvalCallback',
-           'default_device', 'to_device', 'DeviceCallback', 'Recorder', 'GradientAccumulation', 'ProgressCallback',
-           'CSVLogger', 'TensorBoardLogger', 'TerminateOnNaN', 'ModelResetter', 'ShortEpochCallback', 'GatherPreds']
+           'CancelStepException', 'snake_name', 'Callback', 'sort_callbacks', 'lrs_for_groups', 'Learner',
+           'TrainEvalCallback', 'default_device', 'to_device', 'DeviceCallback', 'Recorder', 'GradientAccumulation',
+           'ProgressCallback', 'CSVLogger', 'TensorBoardLogger', 'TerminateOnNaN', 'ModelResetter',
+           'ShortEpochCallback', 'GatherPreds']
 
 # %% ../nbs/04_callbacks.ipynb #0f16dee4
 class DataLoaders:
@@ -143,9 +144,23 @@ def _is_cross_entropy(f): return f is F.cross_entropy or isinstance(f, nn.CrossE
 def _number(v): return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 def _check_lr(lr):
-    if _number(lr) and not (math.isfinite(lr) and lr >= 0):
-        raise ValueError(f"The learning rate must be a finite number >= 0, got {lr}.")
+    values = [lr.start, lr.stop] if isinstance(lr, slice) else list(lr) if isinstance(lr, (list, tuple)) else [lr]
+    for v in values:
+        if _number(v) and not (math.isfinite(v) and v >= 0):
+            raise ValueError(f"The learning rate must be a finite number >= 0, got {v}" + (f" (in {lr})." if len(values) > 1 else "."))
     return lr
+
+def lrs_for_groups(lr, n_groups: int) -> list[float]:
+    "One learning rate per parameter group: a number for all, a list with one each, or `slice(lo, hi)` spread geometrically (`slice(hi)`: hi/10 for all but the last)."
+    if isinstance(lr, slice):
+        if lr.stop is None: raise ValueError(f"A slice of learning rates needs an end: slice(hi) or slice(lo, hi), got {lr}.")
+        if lr.start is None: return [lr.stop / 10] * (n_groups - 1) + [lr.stop]
+        if n_groups == 1: return [lr.stop]
+        return [lr.start * (lr.stop / lr.start) ** (i / (n_groups - 1)) for i in range(n_groups)]
+    if isinstance(lr, (list, tuple)):
+        if len(lr) != n_groups: raise ValueError(f"{len(lr)} learning rates for {n_groups} parameter groups: give one per group.")
+        return list(lr)
+    return [lr] * n_groups
 
 def _check_loader(dl):
     try: n = len(dl)
@@ -156,8 +171,9 @@ def _check_loader(dl):
 class Learner:
     "Trains `model` on `dls` with `loss_func` and an optimizer made by `opt_func`; every change to the loop is a callback."
     def __init__(self, model: nn.Module, dls: DataLoaders, loss_func=F.cross_entropy, lr: float = 1e-2, cbs=None,
-                 opt_func=torch.optim.SGD, metrics=None, progress: bool = True, default_cbs: bool = True):
+                 opt_func=torch.optim.SGD, metrics=None, progress: bool = True, default_cbs: bool = True, splitter=None):
         self.model, self.dls, self.loss_func, self.lr, self.opt_func = model, dls, loss_func, _check_lr(lr), opt_func
+        self.splitter = splitter
         self.opt, self.cbs, self._handlers, self.training, self._fitting = None, [], None, False, False
         self.epoch = self.iter = self.n_iter = self.start_epoch = 0
         self.interrupted = False
@@ -239,12 +255,18 @@ class Learner:
         for h, e in bugs[1:]: first.add_note(note(h, e))
         raise first
 
-    def create_opt(self): self.opt = self.opt_func(self.model.parameters(), lr=self.lr)
+    def create_opt(self):
+        if self.splitter is None and not isinstance(self.lr, (slice, list, tuple)):
+            self.opt = self.opt_func(self.model.parameters(), lr=self.lr)
+            return
+        groups = [list(g) for g in (self.splitter(self.model) if self.splitter else [self.model.parameters()])]
+        lrs = lrs_for_groups(self.lr, len(groups))
+        self.opt = self.opt_func([{'params': g, 'lr': lr} for g, lr in zip(groups, lrs)], lr=lrs[-1])
 
-    def set_lr(self, lr: float):
+    def set_lr(self, lr):
         self.lr = _check_lr(lr)
         if self.opt is not None:
-            for g in self.opt.param_groups: g['lr'] = lr
+            for g, lr in zip(self.opt.param_groups, lrs_for_groups(lr, len(self.opt.param_groups))): g['lr'] = lr
 
     def fit(self, n_epoch: int = 1, lr: float | None = None, cbs=None, reset_opt: bool = False):
         "Train for `n_epoch` epochs; callbacks in `cbs` take part in this fit only."

@@ -10,7 +10,7 @@ from bisect import bisect_right
 
 from fastcore.basics import patch
 
-from .learner import CancelFitException, Callback, Learner, TrainEvalCallback
+from .learner import CancelFitException, Callback, Learner, TrainEvalCallback, lrs_for_groups
 
 # %% auto #0
 __all__ = ['annealer', 'sched_lin', 'sched_cos', 'sched_no', 'sched_exp', 'combine_scheds', 'set_hyper', 'ParamScheduler',
@@ -115,6 +115,9 @@ def fit_one_cycle(self: Learner, n_epoch: int, lr_max=None, div: float = 25., di
     "Fit with the one-cycle policy: lr from `lr_max/div` up to `lr_max` over `pct_start` of training, then down to `lr_max/div_final` (cosines); momentum along `moms`, the opposite way."
     if not 0 < pct_start < 1: raise ValueError(f"pct_start must be between 0 and 1 (exclusive), got {pct_start}.")
     lr_max = self.lr if lr_max is None else lr_max
+    if isinstance(lr_max, slice):                                   # one peak per parameter group: count the groups
+        if reset_opt or self.opt is None: self.create_opt(); reset_opt = False
+        lr_max = lrs_for_groups(lr_max, len(self.opt.param_groups))
     def cycle(start, top, end): return combine_scheds([pct_start, 1 - pct_start], [sched_cos(start, top), sched_cos(top, end)])
     if isinstance(lr_max, (list, tuple)): lr_sched = [cycle(lr / div, lr, lr / div_final) for lr in lr_max]
     else: lr_sched = cycle(lr_max / div, lr_max, lr_max / div_final)
