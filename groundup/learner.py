@@ -5,7 +5,7 @@
 # %% ../nbs/04_callbacks.ipynb #85ec7e46
 from __future__ import annotations
 
-import csv, io, math, re, sys, time, warnings
+import csv, io, math, os, re, shutil, sys, time, warnings
 from pathlib import Path
 from collections import defaultdict
 
@@ -776,3 +776,32 @@ def predict(self: Learner, x, batch: bool = False):
     if not batch: inputs = tuple(t[None] for t in inputs)
     preds = self.get_preds(dl=[inputs], with_targets=False)
     return preds if batch else preds[0]
+
+# %% ../nbs/04_callbacks.ipynb #1f94bd93
+def _compile_blocker(device: torch.device) -> str | None:
+    "Why `torch.compile` cannot work for a model on `device` here, or None if it can."
+    from torch._dynamo.eval_frame import is_dynamo_supported
+    if not is_dynamo_supported(): return f"torch.compile does not support this Python ({sys.version.split()[0]})"
+    if device.type == 'cpu':
+        candidates = [os.environ['CXX']] if os.environ.get('CXX') else ['g++', 'c++', 'clang++']
+        if not any(shutil.which(c) for c in candidates):
+            return (f"torch.compile generates C++ for the CPU and needs a C++ compiler, but none was found "
+                    f"(looked for {', '.join(candidates)} on the PATH): install one (e.g. apt-get install g++)")
+    if device.type == 'cuda':
+        from torch.utils._triton import has_triton
+        if not has_triton(): return "torch.compile generates Triton kernels for CUDA and needs the triton package: pip install triton"
+    return None
+
+@patch
+def compile(self: Learner, fallback: bool = False, **kwargs) -> Learner:
+    "Compile the model in place with `torch.compile(**kwargs)`; if the machine lacks what that needs, an error (or, with `fallback`, a warning and an eager model)."
+    param = next(self.model.parameters(), None)
+    device = param.device if param is not None else default_device()
+    blocker = _compile_blocker(device)
+    if blocker is not None:
+        if not fallback: raise RuntimeError(f"{blocker}. Or train without learn.compile(), or call learn.compile(fallback=True) "
+                                            "to train uncompiled where compiling is impossible.")
+        warnings.warn(f"{blocker}: training without compiling.")
+        return self
+    self.model.compile(**kwargs)
+    return self
