@@ -24,7 +24,12 @@ __all__ = ['fused_forms', 'FusedForm', 'Optimizer', 'sgd_step', 'weight_decay', 
 # %% ../nbs/06_optimizers.ipynb #81cc3c7b
 class Optimizer:
     "Runs `steppers` in order on every parameter that has a gradient; hyper-parameters live in `param_groups`, as in `torch.optim`."
-    def __init__(self, params, steppers, foreach: bool | None = None, fused: bool | None = None, **defaults):
+    def __init__(self, params, steppers=None, foreach: bool | None = None, fused: bool | None = None, cbs=None, **defaults):
+        if cbs is not None:                               # fastbook's name for the steppers
+            if steppers is not None: raise ValueError("Optimizer got both steppers and cbs (fastbook's name for them): pass one.")
+            steppers = cbs
+        if steppers is None: raise TypeError("Optimizer needs its steppers, e.g. Optimizer(params, [sgd_step], lr=0.1) "
+                                             "(fastbook's spelling, cbs=[...], works too).")
         params = list(params)
         if not params: raise ValueError("The optimizer got no parameters. Pass `model.parameters()` of a model that has some.")
         if foreach and fused: raise ValueError("foreach=True and fused=True ask for two different paths. Pass only one of them.")
