@@ -415,6 +415,7 @@ class Recorder(Callback):
     order = 50
     def __init__(self, *metrics, beta: float = 0.98):
         self.metrics, self.beta = metrics, beta
+        self.reduce = None          # (loss_sum, count, metric_sums) -> the same, added up over processes (data-parallel training)
         self._clear()
 
     @property
@@ -485,8 +486,11 @@ class Recorder(Callback):
     @smooth_loss.setter
     def smooth_loss(self, v): self._smooth_loss = v
 
+    def _reduce(self):
+        if self.reduce is not None: self._loss_sum, self._count, self._metric_sums = self.reduce(self._loss_sum, self._count, self._metric_sums)
+
     def after_train(self):
-        self._sync()
+        self._sync(); self._reduce()
         if self._phase == 'train' and self._count and self._row is not None:
             self._row['train_loss'] = loss = self._loss_sum / self._count
             if not math.isfinite(loss) and not self.learn.interrupted:
@@ -494,7 +498,7 @@ class Recorder(Callback):
                               f"probably not finite. Lower the learning rate, or add TerminateOnNaN() to stop at the first bad batch.")
         self._phase = None
     def after_validate(self):
-        self._sync()
+        self._sync(); self._reduce()
         if self._phase == 'valid' and self._count:
             self.last_validation = {'valid_loss': self._loss_sum / self._count,
                                     **{name: total / self._count for name, total in zip(self.metric_names[2:], self._metric_sums)}}
