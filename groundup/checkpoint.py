@@ -5,7 +5,7 @@
 # %% ../nbs/09_checkpoint.ipynb #327fa8d5
 from __future__ import annotations
 
-import math, warnings
+import hashlib, io, math, os, pickle, re, shutil, warnings
 from collections import defaultdict
 from pathlib import Path
 
@@ -17,13 +17,18 @@ from .learner import Callback, Learner, Recorder, _as_tuple
 from .lr_finder import rng_states, set_rng_states
 
 # %% auto #0
-__all__ = ['CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION', 'atomic_torch_save', 'CheckpointError', 'read_checkpoint',
-           'load_checkpoint', 'SaveCheckpoint', 'ResumeCheckpoint']
+__all__ = ['CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION', 'atomic_torch_save', 'CheckpointError', 'checkpoint_digest',
+           'read_checkpoint', 'load_checkpoint', 'SaveCheckpoint', 'ResumeCheckpoint']
 
 # %% ../nbs/09_checkpoint.ipynb #dd7b91bc
 def atomic_torch_save(obj, path) -> Path:
-    "`torch.save(obj, path)` such that `path` is never seen half-written: a temporary file beside it, fsync, then `os.replace`."
-    with atomic_writer(path) as f: torch.save(obj, f)
+    "`torch.save(obj, path)` such that `path` is never seen half-written: serialized in memory, then a temporary file beside it, fsync, `os.replace`."
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    try:
+        with atomic_writer(path) as f: f.write(buf.getbuffer())
+    except OSError as e:
+        raise OSError(e.errno, e.strerror, str(path)) from e        # name the file, not its temporary stand-in
     return Path(path)
 
 # %% ../nbs/09_checkpoint.ipynb #76f38ec7
@@ -43,10 +48,13 @@ def load_state_dict(self: Recorder, state: dict):
     self._avg, self._n_smooth, self.smooth_loss = state['smoothing']
 
 # %% ../nbs/09_checkpoint.ipynb #a20b4e7a
-CHECKPOINT_FORMAT, CHECKPOINT_VERSION = 'groundup.checkpoint', 1
+CHECKPOINT_FORMAT, CHECKPOINT_VERSION = 'groundup.checkpoint', 2
 
 class CheckpointError(Exception):
-    "A checkpoint that cannot be read, or that does not fit the Learner it is loaded into."
+    "A checkpoint that cannot be read, or that does not fit the Learner it is loaded into: `problem`, then the `fix` (for Python code)."
+    def __init__(self, problem: str, fix: str = ''):
+        super().__init__(f"{problem} {fix}".strip())
+        self.problem, self.fix = problem, fix
 
 def _number(v): return isinstance(v, (int, float)) and not isinstance(v, bool)
 def _hyper_value(v): return _number(v) or (isinstance(v, tuple) and len(v) > 0 and all(map(_number, v)))
@@ -62,41 +70,148 @@ def _optimizer_kind(opt) -> str:
 def _stateful_callbacks(learn) -> list:
     return [cb for cb in learn.cbs if callable(getattr(type(cb), 'state_dict', None)) and callable(getattr(type(cb), 'load_state_dict', None))]
 
+def _train_data(learn) -> dict:
+    "The size of the training set, the batch size and the batches per epoch of `learn`'s training loader (None where unknown)."
+    dl = learn.dls.train
+    dataset = getattr(dl, 'dataset', None)
+    n = getattr(dl, 'n', None) if dataset is None else (len(dataset) if hasattr(dataset, '__len__') else None)
+    try: n_iter = len(dl)
+    except TypeError: n_iter = None
+    return dict(n_train=n, bs=getattr(dl, 'bs', getattr(dl, 'batch_size', None)), n_iter=n_iter)
+
 def _checkpoint_state(learn: Learner, epochs_done: int, fit_hypers: list[dict]) -> dict:
-    "Everything needed to continue `learn`'s fit after `epochs_done` epochs, as data `torch.load(weights_only=True)` accepts."
-    return dict(format=CHECKPOINT_FORMAT, version=CHECKPOINT_VERSION,
-                epochs_done=epochs_done, n_epoch=learn.n_epoch, train_iter=getattr(learn, 'train_iter', 0),
-                model=learn.model.state_dict(), opt=learn.opt.state_dict(), opt_type=_optimizer_kind(learn.opt),
-                fit_hypers=fit_hypers, rng=rng_states(learn),
-                callbacks={cb.name: cb.state_dict() for cb in _stateful_callbacks(learn)})
+    "Everything needed to continue `learn`'s fit after `epochs_done` epochs, as data `torch.load(weights_only=True)` accepts, with its checksum."
+    state = dict(format=CHECKPOINT_FORMAT, version=CHECKPOINT_VERSION,
+                 epochs_done=epochs_done, n_epoch=learn.n_epoch, train_iter=getattr(learn, 'train_iter', 0),
+                 model=learn.model.state_dict(), opt=learn.opt.state_dict(), opt_type=_optimizer_kind(learn.opt),
+                 fit_hypers=fit_hypers, data=_train_data(learn), rng=rng_states(learn),
+                 callbacks={cb.name: cb.state_dict() for cb in _stateful_callbacks(learn)})
+    return {**state, 'checksum': checkpoint_digest(state)}
+
+# %% ../nbs/09_checkpoint.ipynb #e2af9bfc
+def _feed(h, obj):
+    "Feed `obj` (nested dicts, lists, tuples of tensors and plain values) into hash `h`, types and shapes included."
+    if isinstance(obj, torch.Tensor):
+        t = obj.detach().cpu().contiguous().clone()                     # a fresh storage of exactly its own bytes
+        h.update(f"T{t.dtype}{list(t.shape)}".encode())
+        h.update(bytes(t.untyped_storage()))
+    elif isinstance(obj, dict):
+        h.update(f"D{len(obj)}".encode())
+        for k in sorted(obj, key=repr): _feed(h, k); _feed(h, obj[k])
+    elif isinstance(obj, (list, tuple)):
+        h.update(f"{type(obj).__name__[0]}{len(obj)}".encode())
+        for v in obj: _feed(h, v)
+    else: h.update(f"{type(obj).__name__}:{obj!r};".encode())
+
+def checkpoint_digest(ckpt: dict) -> str:
+    "The sha256 of everything in checkpoint `ckpt` except its own `checksum` (and the `path` `read_checkpoint` adds)."
+    h = hashlib.sha256()
+    _feed(h, {k: v for k, v in ckpt.items() if k not in ('checksum', 'path')})
+    return h.hexdigest()
 
 # %% ../nbs/09_checkpoint.ipynb #6a2770bb
 def _checkpoint_file(path) -> Path:
     path = Path(path)
     if path.is_dir():
-        if not (path/'last.pt').exists():
+        if not (path/'last.pt').exists() and not (path/'prev.pt').exists():
             raise FileNotFoundError(f"No checkpoint in {path}: the folder holds no last.pt. SaveCheckpoint writes it after each "
                                     f"completed epoch; if none completed, leave out resume= to start a fresh fit.")
         return path/'last.pt'
     if not path.exists(): raise FileNotFoundError(f"No checkpoint at {path}. Check the path, or leave out resume= to start a fresh fit.")
     return path
 
-def read_checkpoint(path) -> dict:
-    "The checkpoint at `path` (a file, or a folder holding `last.pt`), loaded with `weights_only=True`; clear errors if it is missing, damaged or not a checkpoint."
-    path = _checkpoint_file(path)
+_DAMAGED_FIX = "Resume from another one (prev.pt or best.pt beside it), or delete it and start a fresh fit."
+
+def _damaged(path, e) -> CheckpointError:
+    detail = str(e).splitlines()[0] if str(e) else ''
+    if isinstance(e, pickle.UnpicklingError) or 'weights_only' in detail: detail = "not the contents of a PyTorch file"   # not PyTorch's advice
+    return CheckpointError(f"Cannot read the checkpoint {path} ({type(e).__name__}: {detail}). "
+                           f"The file is damaged or incomplete (a failed copy, a full disk), or is not a groundup checkpoint.", _DAMAGED_FIX)
+
+def _load(path: Path) -> dict:
+    "`torch.load` of a checkpoint file, with a `CheckpointError` for a file that is not one."
+    if path.is_dir(): raise CheckpointError(f"{path} is a folder, not a checkpoint file.", "Move it away, or resume from another file.")
     try: ckpt = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e:
-        raise CheckpointError(f"Cannot read the checkpoint {path} ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}). "
-                              f"The file is damaged or incomplete (a failed copy, a full disk), or is not a groundup checkpoint. "
-                              f"Resume from another one (best.pt beside it?) or delete it and start a fresh fit.") from e
+    except pickle.UnpicklingError as e:
+        found = re.search(r"Unsupported global: GLOBAL (\S+)", str(e))
+        if not found: raise _damaged(path, e) from e                      # not a pickle of Python objects: damaged
+        raise CheckpointError(f"Cannot read the checkpoint {path}: it holds Python objects ({found.group(1)}) other than tensors and plain data, which a "
+                              f"groundup checkpoint never does, and loading them could run code from the file. The file is damaged, "
+                              f"or was not written by groundup.", _DAMAGED_FIX) from e
+    except Exception as e: raise _damaged(path, e) from e
     if not isinstance(ckpt, dict) or ckpt.get('format') != CHECKPOINT_FORMAT:
         held = f"keys {list(ckpt)[:5]}" if isinstance(ckpt, dict) else f"a {type(ckpt).__name__}"
-        raise CheckpointError(f"{path} is a PyTorch file but not a groundup checkpoint (it holds {held}). For a bare state_dict saved "
-                              f"with torch.save(model.state_dict(), ...), use model.load_state_dict(torch.load(path)).")
-    if ckpt.get('version', 0) > CHECKPOINT_VERSION:
-        raise CheckpointError(f"{path} is a version {ckpt['version']} checkpoint; this groundup reads up to version "
-                              f"{CHECKPOINT_VERSION}. Upgrade groundup to read it.")
+        raise CheckpointError(f"{path} is a PyTorch file but not a groundup checkpoint (it holds {held}).", "For a bare state_dict saved "
+                              "with torch.save(model.state_dict(), ...), use model.load_state_dict(torch.load(path)).")
+    version = ckpt.get('version', 0)
+    if not isinstance(version, int) or version > CHECKPOINT_VERSION:
+        raise CheckpointError(f"{path} is a version {version!r} checkpoint; this groundup reads up to version {CHECKPOINT_VERSION}.",
+                              "Upgrade groundup to read it.")
+    return ckpt
+
+# %% ../nbs/09_checkpoint.ipynb #8cbd5136
+_REQUIRED = dict(epochs_done=int, n_epoch=int, train_iter=int, model=dict, opt=dict, opt_type=str, fit_hypers=list, rng=dict, callbacks=dict)
+
+def _structure_problems(ckpt: dict) -> list[str]:
+    "What is missing from, or of the wrong type in, a checkpoint dictionary."
+    problems = [f"no {k!r}" for k in _REQUIRED if k not in ckpt]
+    problems += [f"{k!r} is of type {type(ckpt[k]).__name__}, not {t.__name__}" for k, t in _REQUIRED.items()
+                 if k in ckpt and (not isinstance(ckpt[k], t) or isinstance(ckpt[k], bool))]
+    if problems: return problems
+    if not 0 <= ckpt['epochs_done'] <= ckpt['n_epoch']: problems.append(f"epochs_done={ckpt['epochs_done']} of n_epoch={ckpt['n_epoch']}")
+    problems += [f"model entry {k!r} is not a tensor" for k, v in ckpt['model'].items() if not isinstance(v, torch.Tensor)][:3]
+    opt = ckpt['opt']
+    if not isinstance(opt.get('state'), dict) or not isinstance(opt.get('param_groups'), list) or \
+       not all(isinstance(g, dict) and isinstance(g.get('params'), list) for g in opt['param_groups']):
+        problems.append("'opt' is not an optimizer state_dict (a dict of 'state' and a list of 'param_groups' with 'params')")
+    recorder = ckpt['callbacks'].get('recorder')
+    if recorder is not None:
+        keys = ('losses', 'smooth_losses', 'hps', 'values', 'epoch_ends', 'smoothing')
+        problems += [f"the Recorder's state has no {k!r}" for k in keys if not isinstance(recorder, dict) or k not in recorder]
+    return problems
+
+def _non_finite(ckpt: dict) -> list[str]:
+    "The names of the floating-point weights and optimizer-state tensors of `ckpt` that hold a NaN or an infinity."
+    bad = [k for k, v in ckpt['model'].items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    for i, state in ckpt['opt']['state'].items():
+        bad += [f"optimizer {k} of parameter {i}" for k, v in state.items()
+                if isinstance(v, torch.Tensor) and v.is_floating_point() and not torch.isfinite(v).all()]
+    return bad
+
+def _verify(ckpt: dict, path: Path, check_finite: bool) -> dict:
+    "`ckpt` if its checksum matches and it is complete (and finite, if asked); else a `CheckpointError`."
+    if ckpt['version'] >= 2:
+        if 'checksum' not in ckpt:
+            raise CheckpointError(f"The checkpoint {path} has no checksum: it was edited or written by other code.", _DAMAGED_FIX)
+        if checkpoint_digest(ckpt) != ckpt['checksum']:
+            raise CheckpointError(f"The checkpoint {path} is damaged: its contents do not match the checksum stored with them "
+                                  f"(a changed bit on the disk, a bad copy, or an edit).", _DAMAGED_FIX)
+    problems = _structure_problems(ckpt)
+    if problems:
+        raise CheckpointError(f"The checkpoint {path} is incomplete or was edited: {_some(problems, 4)}.", _DAMAGED_FIX)
+    if check_finite:
+        bad = _non_finite(ckpt)
+        if bad:
+            raise CheckpointError(f"The checkpoint {path} holds values that are not finite (NaN or inf) in {_some(bad, 3)}: the fit had "
+                                  f"diverged before this epoch was saved, and resuming would train nothing.",
+                                  "Resume from an earlier checkpoint (prev.pt or best.pt), or start a fresh fit with a lower learning rate.")
     return {**ckpt, 'path': str(path)}
+
+# %% ../nbs/09_checkpoint.ipynb #6fb1f9c7
+def _read_file(path: Path, check_finite: bool) -> dict: return _verify(_load(path), path, check_finite)
+
+def read_checkpoint(path, check_finite: bool = False) -> dict:
+    "The checkpoint at `path`, loaded with `weights_only=True` and verified; for a folder, its `last.pt`, or `prev.pt` (with a warning) if `last.pt` is damaged."
+    path = _checkpoint_file(path)
+    if path.name != 'last.pt' or not (path.parent/'prev.pt').exists(): return _read_file(path, check_finite)
+    prev = path.parent/'prev.pt'
+    try: return _read_file(path, check_finite)
+    except CheckpointError as e: problem = e.problem if path.exists() else f"{path} is missing."
+    try: ckpt = _read_file(prev, check_finite)
+    except CheckpointError as e2:
+        raise CheckpointError(f"{problem} The previous checkpoint is no good either: {e2.problem}", e2.fix) from None
+    warnings.warn(f"{problem} Using the previous checkpoint, {prev} ({ckpt['epochs_done']} epochs done), instead.")
+    return ckpt
 
 # %% ../nbs/09_checkpoint.ipynb #9c10d07a
 def _some(keys, n=5): return ', '.join(list(keys)[:n]) + (f" (and {len(keys) - n} more)" if len(keys) > n else '')
@@ -109,17 +224,25 @@ def _check_model(model, ckpt):
                ([f"in the checkpoint but not in the model: {_some(unexpected)}"] if unexpected else []) + \
                ([f"different shapes: {_some(shapes, 3)}"] if shapes else [])
     if problems:
-        raise CheckpointError(f"The checkpoint {ckpt.get('path', '')} does not fit this model; " + '; '.join(problems) +
-                              ". Build the model exactly as the run that wrote the checkpoint did.")
+        raise CheckpointError(f"The checkpoint {ckpt.get('path', '')} does not fit this model; " + '; '.join(problems) + ".",
+                              "Build the model exactly as the run that wrote the checkpoint did.")
 
 def _check_opt(opt, ckpt):
     if ckpt['opt_type'] != _optimizer_kind(opt):
         raise CheckpointError(f"The checkpoint {ckpt.get('path', '')} holds the state of a {ckpt['opt_type']} optimizer, but this "
-                              f"Learner's is a {_optimizer_kind(opt)}: pass the opt_func the run that wrote it used (or with_opt=False for the weights only).")
+                              f"Learner's is a {_optimizer_kind(opt)}.", "Pass the opt_func the run that wrote it used (or with_opt=False for the weights only).")
     saved, own = [len(g['params']) for g in ckpt['opt']['param_groups']], [len(g['params']) for g in opt.param_groups]
     if saved != own:
-        raise CheckpointError(f"The checkpoint {ckpt.get('path', '')} has parameter groups of {saved} tensors, this optimizer of "
-                              f"{own}: build the optimizer's groups as the run that wrote it did.")
+        raise CheckpointError(f"The checkpoint {ckpt.get('path', '')} has parameter groups of {saved} tensors, this optimizer of {own}.",
+                              "Build the optimizer's groups as the run that wrote it did.")
+    params = [p for g in opt.param_groups for p in g['params']]
+    wrong = [f"{k} of parameter {i}" + (f" is {list(v.shape)}, the parameter {list(params[i].shape)}" if i in range(len(params)) else " (no such parameter)")
+             for i, state in ckpt['opt']['state'].items() for k, v in (state.items() if isinstance(state, dict) else [('state', None)])
+             if not isinstance(i, int) or i not in range(len(params)) or
+                (isinstance(v, torch.Tensor) and v.dim() > 0 and v.shape != params[i].shape)]
+    if wrong:
+        raise CheckpointError(f"The checkpoint {ckpt.get('path', '')} holds optimizer state that does not fit this model: {_some(wrong, 3)}.",
+                              "Build the model and optimizer exactly as the run that wrote the checkpoint did.")
 
 def _load_opt_state(opt, state: dict):
     "`opt.load_state_dict(state)`, keeping `opt`'s own hyper-parameters."
@@ -139,17 +262,32 @@ def load_checkpoint(learn: Learner, checkpoint, with_opt: bool = True) -> dict:
     return ckpt
 
 # %% ../nbs/09_checkpoint.ipynb #38136b94
+def _keep_previous(last: Path, prev: Path):
+    "Make `prev` a copy of `last` (a hard link where the file system has them: no bytes copied), atomically."
+    tmp = prev.with_name(f".{prev.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        try: os.link(last, tmp)
+        except OSError: shutil.copyfile(last, tmp)
+        os.replace(tmp, prev)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
 class SaveCheckpoint(Callback):
-    "After each completed epoch, writes the whole training state to `path/last.pt`, and to `path/best.pt` when `monitor` improves (`mode` 'min' or 'max'), atomically."
+    "After each completed epoch, writes the whole training state to `path/last.pt` (the one before becomes `prev.pt`), and to `path/best.pt` when `monitor` improves (`mode` 'min' or 'max'), atomically."
     order, run_after = 70, Recorder
 
     def __init__(self, path='checkpoints', monitor: str | None = 'valid_loss', mode: str = 'min'):
         if mode not in ('min', 'max'): raise ValueError(f"mode must be 'min' or 'max', got {mode!r}.")
         self.path, self.monitor, self.mode = Path(path), monitor, mode
         self.best = self.best_epoch = None
+        self._fit_hypers = self._iter_at_start = None      # set by before_fit and before_epoch: until then, nothing to save
 
     @property
     def last_path(self) -> Path: return self.path/'last.pt'
+    @property
+    def prev_path(self) -> Path: return self.path/'prev.pt'
     @property
     def best_path(self) -> Path: return self.path/'best.pt'
 
@@ -157,7 +295,7 @@ class SaveCheckpoint(Callback):
     def load_state_dict(self, state: dict): self.best, self.best_epoch = state['best'], state['best_epoch']
 
     def before_fit(self):
-        self.best = self.best_epoch = None
+        self.best = self.best_epoch = self._iter_at_start = None
         self._fit_hypers = _hypers(self.learn.opt)
         if self.monitor is None: return
         recorder = getattr(self.learn, 'recorder', None)
@@ -171,6 +309,8 @@ class SaveCheckpoint(Callback):
             raise ValueError(f"SaveCheckpoint monitors {self.monitor!r}, which needs a validation set, and there is none: "
                              f"monitor 'train_loss', or pass monitor=None.")
 
+    def before_epoch(self): self._iter_at_start = getattr(self.learn, 'train_iter', 0)
+
     def _improved(self) -> bool:
         if self.monitor is None: return False
         value = self.learn.recorder.values[-1][self.monitor]
@@ -180,9 +320,19 @@ class SaveCheckpoint(Callback):
         return True
 
     def after_epoch(self):
-        if self.learn.interrupted: return                  # a half-done epoch: keep the last completed one
+        learn = self.learn
+        if learn.interrupted or self._fit_hypers is None or self._iter_at_start is None: return   # half done, or never started
+        if getattr(learn, 'train_iter', 0) == self._iter_at_start:
+            warnings.warn(f"Epoch {learn.epoch} trained no batches: SaveCheckpoint wrote no checkpoint of it.")
+            return
+        bad = [k for k, v in learn.model.state_dict().items() if v.is_floating_point() and not torch.isfinite(v).all()]
+        if bad:
+            warnings.warn(f"After epoch {learn.epoch} the weights are not finite (NaN or inf in {_some(bad, 3)}): SaveCheckpoint did "
+                          f"not save them, so {self.last_path} keeps the last epoch whose weights were finite.")
+            return
         improved = self._improved()
-        state = _checkpoint_state(self.learn, self.learn.epoch + 1, self._fit_hypers)
+        state = _checkpoint_state(learn, learn.epoch + 1, self._fit_hypers)
+        if self.last_path.is_file(): _keep_previous(self.last_path, self.prev_path)
         atomic_torch_save(state, self.last_path)
         if improved: atomic_torch_save(state, self.best_path)
 
@@ -190,6 +340,17 @@ class SaveCheckpoint(Callback):
 def _hyper_differences(now: list[dict], then: list[dict]) -> list[str]:
     return [f"{k}={g_now[k]} (was {g_then[k]})" + (f" in group {i}" if len(now) > 1 else '')
             for i, (g_now, g_then) in enumerate(zip(now, then)) for k in g_now if k in g_then and g_now[k] != g_then[k]]
+
+def _check_data(learn, ckpt):
+    "A `CheckpointError` if `learn` trains on another number of items, or in batches of another size, than the checkpoint's fit."
+    saved, now = ckpt.get('data') or {}, _train_data(learn)
+    names = dict(n_train='training items', bs='the batch size', n_iter='batches per epoch')
+    diffs = [f"{names[k]} {now[k]} here, {saved[k]} in the checkpoint" for k in names
+             if saved.get(k) is not None and now[k] is not None and saved[k] != now[k]]
+    if diffs:
+        raise CheckpointError(f"The checkpoint {ckpt['path']} was trained on other data: {', '.join(diffs)}. Every epoch would be "
+                              f"a different one, so this fit would not continue that one.",
+                              "Resume with the same training set and batch size, or start a fresh fit.")
 
 class ResumeCheckpoint(Callback):
     "Continues a fit from a checkpoint written by `SaveCheckpoint` (a file, or its folder): restores everything in `before_fit`, then training starts at the next epoch."
@@ -199,9 +360,17 @@ class ResumeCheckpoint(Callback):
 
     def before_fit(self):
         learn = self.learn
-        ckpt = read_checkpoint(self.path)
-        _check_model(learn.model, ckpt); _check_opt(learn.opt, ckpt)      # errors first, then warnings, then changes
+        ckpt = read_checkpoint(self.path, check_finite=True)
+        _check_model(learn.model, ckpt); _check_opt(learn.opt, ckpt); _check_data(learn, ckpt)   # errors first, then warnings, then changes
         self._warn_if_called_differently(ckpt)
+        try: self._restore(ckpt)
+        except CheckpointError: raise
+        except (KeyError, IndexError, TypeError, ValueError, RuntimeError) as e:
+            raise CheckpointError(f"The checkpoint {ckpt['path']} could not be restored ({type(e).__name__}: {e}): it is incomplete "
+                                  f"or was edited.", _DAMAGED_FIX) from e
+
+    def _restore(self, ckpt):
+        learn = self.learn
         load_checkpoint(learn, ckpt)
         states = ckpt['callbacks']
         for cb in _stateful_callbacks(learn):
