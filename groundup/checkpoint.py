@@ -5,7 +5,7 @@
 # %% ../nbs/09_checkpoint.ipynb #327fa8d5
 from __future__ import annotations
 
-import hashlib, io, math, os, pickle, re, shutil, warnings
+import hashlib, io, json, math, os, pickle, re, shutil, warnings
 from collections import defaultdict
 from pathlib import Path
 
@@ -17,8 +17,9 @@ from .learner import Callback, Learner, Recorder, _as_tuple
 from .lr_finder import rng_states, set_rng_states
 
 # %% auto #0
-__all__ = ['CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION', 'atomic_torch_save', 'CheckpointError', 'checkpoint_digest',
-           'read_checkpoint', 'load_checkpoint', 'SaveCheckpoint', 'ResumeCheckpoint']
+__all__ = ['CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION', 'EXPORT_FORMAT', 'atomic_torch_save', 'CheckpointError',
+           'checkpoint_digest', 'read_checkpoint', 'load_checkpoint', 'SaveCheckpoint', 'ResumeCheckpoint', 'Predictor',
+           'load_learner']
 
 # %% ../nbs/09_checkpoint.ipynb #dd7b91bc
 def atomic_torch_save(obj, path) -> Path:
@@ -401,3 +402,59 @@ def fit(self: Learner, n_epoch: int = 1, lr: float | None = None, cbs=None, rese
     if resume is not None: cbs = [*_as_tuple(cbs), ResumeCheckpoint(resume)]
     return _fit_without_resume(self, n_epoch, lr=lr, cbs=cbs, reset_opt=reset_opt)
 Learner.fit.without_resume = _fit_without_resume
+
+# %% ../nbs/09_checkpoint.ipynb #0bc5fd01
+class Predictor:
+    "An exported model ready to predict: `predict(x)` for one item (or `batch=True`), `decode(preds)` to class names."
+    def __init__(self, module, n_inp: int = 1, classes=None): self.module, self.n_inp, self.classes = module, n_inp, classes
+    def predict(self, x, batch: bool = False):
+        inputs = tuple(x) if isinstance(x, (tuple, list)) else (x,)
+        if len(inputs) != self.n_inp: raise ValueError(f"This model takes {self.n_inp} input(s), got {len(inputs)}.")
+        if not batch: inputs = tuple(t[None] for t in inputs)
+        with torch.no_grad(): out = self.module(*inputs)
+        return out if batch else out[0]
+    def decode(self, preds) -> list[str] | str:
+        if self.classes is None: raise ValueError("This model was exported without class names: pass classes= to learn.export.")
+        idx = preds.argmax(-1)
+        return self.classes[int(idx)] if idx.ndim == 0 else [self.classes[int(i)] for i in idx]
+    def __repr__(self): return f"Predictor(n_inp={self.n_inp}, classes={self.classes})"
+
+EXPORT_FORMAT = 'groundup.export'
+
+@patch
+def export(self: Learner, path, classes=None, example=None) -> Path:
+    "Save the model for inference with `torch.export` (graph and weights, batch size free), and `classes`, to `path`, atomically."
+    if example is None:
+        if self.dls.valid is None: raise ValueError("export traces the model on an example batch: pass example=(a batch of inputs), "
+                                                    "or give the DataLoaders a validation loader.")
+        batch = next(iter(self.dls.valid))
+        example = tuple(batch[:self.dls.n_inp]) if isinstance(batch, (tuple, list)) else (batch,)
+    example = tuple(example) if isinstance(example, (tuple, list)) else (example,)
+    param = next(self.model.parameters(), None)
+    if param is not None: example = tuple(t.to(param.device) for t in example)
+    if any(len(t) < 2 for t in example): example = tuple(torch.cat([t, t]) for t in example)   # a batch of 1 would fix the size at 1
+    was_training = self.model.training
+    self.model.eval()
+    try:
+        batch_dim = torch.export.Dim('batch')
+        program = torch.export.export(self.model, example, dynamic_shapes=tuple({0: batch_dim} for _ in example))
+    finally: self.model.train(was_training)
+    meta = json.dumps(dict(format=EXPORT_FORMAT, version=1, n_inp=len(example), classes=None if classes is None else list(classes)))
+    with warnings.catch_warnings():
+        warnings.filterwarnings('ignore', message='No complete tensor found')      # torch's note on how it groups the weights
+        with atomic_writer(path) as f: torch.export.save(program, f, extra_files={'groundup.json': meta})
+    return Path(path)
+
+def load_learner(path) -> Predictor:
+    "The model `learn.export` wrote to `path`, as a `Predictor`: the graph and weights only, no Python code unpickled."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"No exported model at {path}: write one with learn.export({str(path)!r}).")
+    extra = {'groundup.json': ''}
+    try: program = torch.export.load(path, extra_files=extra)
+    except Exception as e:
+        raise CheckpointError(f"{path} is not a model written by learn.export (or it is damaged): {type(e).__name__}: {e}") from None
+    try: meta = json.loads(extra['groundup.json'])
+    except ValueError: meta = {}
+    if meta.get('format') != EXPORT_FORMAT:
+        raise CheckpointError(f"{path} is a torch.export program, but not one written by learn.export: it has no groundup metadata.")
+    return Predictor(program.module(), meta['n_inp'], meta['classes'])
