@@ -5,7 +5,7 @@
 # %% ../nbs/09_checkpoint.ipynb #327fa8d5
 from __future__ import annotations
 
-import hashlib, io, json, math, os, pickle, re, shutil, warnings
+import ctypes, hashlib, io, json, math, os, pickle, re, shutil, warnings
 from collections import defaultdict
 from pathlib import Path
 
@@ -89,13 +89,14 @@ def _checkpoint_state(learn: Learner, epochs_done: int, fit_hypers: list[dict]) 
                  callbacks={cb.name: cb.state_dict() for cb in _stateful_callbacks(learn)})
     return {**state, 'checksum': checkpoint_digest(state)}
 
-# %% ../nbs/09_checkpoint.ipynb #e2af9bfc
+# %% ../nbs/09_checkpoint.ipynb #8e96b1c9
 def _feed(h, obj):
     "Feed `obj` (nested dicts, lists, tuples of tensors and plain values) into hash `h`, types and shapes included."
     if isinstance(obj, torch.Tensor):
-        t = obj.detach().cpu().contiguous().clone()                     # a fresh storage of exactly its own bytes
+        t = obj.detach().cpu().contiguous()
         h.update(f"T{t.dtype}{list(t.shape)}".encode())
-        h.update(bytes(t.untyped_storage()))
+        n = t.numel() * t.element_size()
+        if n: h.update((ctypes.c_char * n).from_address(t.data_ptr()))     # its raw bytes, read in place
     elif isinstance(obj, dict):
         h.update(f"D{len(obj)}".encode())
         for k in sorted(obj, key=repr): _feed(h, k); _feed(h, obj[k])
@@ -150,7 +151,7 @@ def _load(path: Path) -> dict:
                               "Upgrade groundup to read it.")
     return ckpt
 
-# %% ../nbs/09_checkpoint.ipynb #8cbd5136
+# %% ../nbs/09_checkpoint.ipynb #742a6123
 _REQUIRED = dict(epochs_done=int, n_epoch=int, train_iter=int, model=dict, opt=dict, opt_type=str, fit_hypers=list, rng=dict, callbacks=dict)
 
 def _structure_problems(ckpt: dict) -> list[str]:
@@ -198,7 +199,7 @@ def _verify(ckpt: dict, path: Path, check_finite: bool) -> dict:
                                   "Resume from an earlier checkpoint (prev.pt or best.pt), or start a fresh fit with a lower learning rate.")
     return {**ckpt, 'path': str(path)}
 
-# %% ../nbs/09_checkpoint.ipynb #6fb1f9c7
+# %% ../nbs/09_checkpoint.ipynb #63cdd95f
 def _read_file(path: Path, check_finite: bool) -> dict: return _verify(_load(path), path, check_finite)
 
 def read_checkpoint(path, check_finite: bool = False) -> dict:

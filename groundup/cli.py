@@ -5,7 +5,7 @@
 # %% ../nbs/11_cli.ipynb #771f0fd9
 from __future__ import annotations
 
-import argparse, io, json, sys, time
+import argparse, contextlib, errno, io, json, math, os, signal, sys, threading, time, warnings
 from pathlib import Path
 
 import torch
@@ -14,28 +14,41 @@ import groundup.lr_finder  # noqa: F401  (adds Learner.lr_find)
 import groundup.mixed_precision  # noqa: F401  (adds Learner.to_bf16)
 from .checkpoint import CheckpointError, SaveCheckpoint, read_checkpoint
 from .datasets import DatasetError, atomic_write_bytes
-from .learner import Callback, ProgressCallback
+from .learner import CancelFitException, Callback, ProgressCallback, TerminateOnNaN
 from .optimizer import SGD, Adam, RAdam
 from .speedrun import RandomFlip, fashion_learner, fashion_tensors
 
 # %% auto #0
-__all__ = ['DEFAULTS', 'OPTIMIZERS', 'EXAMPLES', 'CONFIG_KEYS', 'positive_int', 'positive_float', 'fraction', 'build_parser',
-           'check_args', 'RunConfig', 'run_config', 'config_differences', 'resume_decision', 'save_figure',
-           'write_outputs', 'main']
+__all__ = ['positive_int', 'DEFAULTS', 'OPTIMIZERS', 'EXAMPLES', 'OUTPUT_FILES', 'PROBE', 'LOCK_FILE', 'CONFIG_KEYS',
+           'int_between', 'positive_float', 'fraction', 'build_parser', 'check_out', 'check_args', 'OutInUse',
+           'lock_out', 'unlock_out', 'remove_leftovers', 'RunConfig', 'run_config', 'config_differences',
+           'resume_decision', 'save_figure', 'write_outputs', 'StopOnNaN', 'Terminated', 'signals_as_interrupts',
+           'ignore_signals', 'main']
 
 # %% ../nbs/11_cli.ipynb #10e482b7
-def positive_int(s: str) -> int:
-    "argparse type: an integer >= 1."
-    try: v = int(s)
-    except ValueError: raise argparse.ArgumentTypeError(f"expected a whole number, got {s!r}") from None
-    if v < 1: raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
-    return v
+def int_between(lo: int, hi: int, what: str = 'a whole number'):
+    "An argparse type: an integer in `[lo, hi]`."
+    def parse(s: str) -> int:
+        try: v = int(s)
+        except ValueError: raise argparse.ArgumentTypeError(f"expected {what}, got {s!r}") from None
+        if v < lo: raise argparse.ArgumentTypeError(f"must be at least {lo}, got {v}")
+        if v > hi: raise argparse.ArgumentTypeError(f"must be at most {hi:,}, got {v:,}")
+        return v
+    parse.__name__ = 'int'                                 # what argparse calls it in its own messages
+    return parse
+
+positive_int = int_between(1, 2**31 - 1)
+positive_int.__doc__ = "argparse type: an integer >= 1 (and below 2**31)."
 
 def positive_float(s: str) -> float:
-    "argparse type: a finite number > 0."
+    "argparse type: a number > 0 that float32 (the weights' type) can hold: neither 0 nor inf once rounded to it."
     try: v = float(s)
     except ValueError: raise argparse.ArgumentTypeError(f"expected a number, got {s!r}") from None
     if not 0 < v < float('inf'): raise argparse.ArgumentTypeError(f"must be a positive number, got {s}")
+    v32 = torch.tensor(v, dtype=torch.float32).item()
+    if v32 == 0 or v32 == float('inf'):
+        raise argparse.ArgumentTypeError(f"{s} is {'0' if v32 == 0 else 'inf'} in float32, the type of the weights; "
+                                         f"give a number between {torch.finfo(torch.float32).tiny:.3g} and {torch.finfo(torch.float32).max:.3g}")
     return v
 
 def fraction(s: str) -> float:
@@ -56,9 +69,9 @@ examples:
   groundup-train --lr-find --opt radam         pick the learning rate with the lr finder
   groundup-train --no-resume                   start again, replacing the checkpoint in --out
 
-Interrupt with Ctrl-C at any time: the last completed epoch is kept, and running the same
-command again continues from it. Outputs in --out: last.pt and best.pt (checkpoints),
-metrics.json, loss.png and lr.png."""
+Interrupt with Ctrl-C (or SIGTERM) at any time: the last completed epoch is kept, and running
+the same command again continues from it. Outputs in --out: last.pt, prev.pt (the epoch before)
+and best.pt (checkpoints), metrics.json, loss.png and lr.png. One run at a time per --out."""
 
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
     "Keeps the examples' line breaks, and shows each option's default where it has one."
@@ -74,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train groundup's capstone CNN on Fashion-MNIST with the one-cycle schedule, writing a checkpoint\n"
                     "after every epoch. Prints a table of metrics per epoch and the final test accuracy.")
     t = p.add_argument_group('training')
-    t.add_argument('--epochs', type=positive_int, default=DEFAULTS['epochs'], metavar='N', help='number of epochs')
+    t.add_argument('--epochs', type=int_between(1, 100_000), default=DEFAULTS['epochs'], metavar='N', help='number of epochs')
     lr = t.add_mutually_exclusive_group()
     lr.add_argument('--lr', type=positive_float, default=DEFAULTS['lr'], help='peak learning rate of the one-cycle schedule')
     lr.add_argument('--lr-find', action='store_true', help="run the lr finder first and use its 'valley' suggestion as --lr")
@@ -85,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('--flip', action=argparse.BooleanOptionalAction, default=DEFAULTS['flip'],
                    help='augmentation: mirror a random half of each training batch left-right')
     t.add_argument('--bf16', action='store_true', help='bfloat16 mixed precision: faster on CPUs with bf16 instructions (AVX-512 bf16, AMX), slower on others')
-    t.add_argument('--seed', type=int, default=DEFAULTS['seed'], help='random seed (initial weights, batch order)')
+    t.add_argument('--seed', type=int_between(0, 2**64 - 1), default=DEFAULTS['seed'], help='random seed (initial weights, batch order), 0 to 2**64-1')
     d = p.add_argument_group('data and output')
     d.add_argument('--data', type=Path, metavar='DIR',
                    help='folder with the four Fashion-MNIST IDX files (default: $GROUNDUP_DATA, the cache, the system copy, or a download)')
@@ -94,18 +107,69 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument('--resume', action=argparse.BooleanOptionalAction,
                    help='continue from the checkpoint in --out; by default, resume if it was written with the same settings')
     m = p.add_argument_group('machine and display')
-    m.add_argument('--threads', type=positive_int, metavar='N', help="CPU threads for torch (default: torch's choice)")
+    m.add_argument('--threads', type=int_between(1, 1024), metavar='N', help="CPU threads for torch (default: torch's choice)")
     m.add_argument('--progress', choices=('auto', 'terminal', 'log', 'quiet'), default='auto',
                    help="how to show progress: 'terminal' bars, 'log' lines, 'quiet'; 'auto' picks")
     return p
 
 # %% ../nbs/11_cli.ipynb #b2dac5d4
+OUTPUT_FILES = ('last.pt', 'prev.pt', 'best.pt', 'metrics.json', 'loss.png', 'lr.png')
+PROBE = '.groundup-train.probe'
+
+def check_out(out: Path) -> str | None:
+    "Why `out` cannot take this run's outputs (None if it can): it is created if missing, and a probe file is written to it and deleted."
+    if out.is_symlink() and not out.exists(): return f"--out {out} is a symbolic link to {os.readlink(out)}, which does not exist."
+    if out.exists() and not out.is_dir(): return f"--out {out} is a file; give a folder (it is created if missing)."
+    try: out.mkdir(parents=True, exist_ok=True)
+    except OSError as e: return f"--out {out}: cannot create the folder ({e.strerror})."
+    probe = out/f"{PROBE}.{os.getpid()}.tmp"
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try: os.write(fd, b'probe')
+        finally: os.close(fd)
+        probe.unlink()
+    except OSError as e: return f"--out {out} is not writable ({e.strerror})."
+    folders = [name for name in OUTPUT_FILES if (out/name).is_dir()]
+    if folders: return f"--out {out}: {', '.join(folders)} {'is a folder' if len(folders) == 1 else 'are folders'}, where the run writes a file; move it away."
+    return None
+
 def check_args(parser: argparse.ArgumentParser, args: argparse.Namespace):
-    "Errors (via `parser.error`) for option values that parse but cannot work."
-    if args.out.exists() and not args.out.is_dir():
-        parser.error(f"--out {args.out} is a file; give a folder (it is created if missing).")
+    "Errors (via `parser.error`) for option values that parse but cannot work, `--out` first."
+    problem = check_out(args.out)
+    if problem: parser.error(problem)
     if args.data is not None and not args.data.is_dir():
         parser.error(f"--data {args.data} is not a folder; give the folder that holds the Fashion-MNIST IDX files.")
+
+# %% ../nbs/11_cli.ipynb #e211afd9
+LOCK_FILE = '.groundup-train.lock'
+
+class OutInUse(Exception):
+    "Another process holds the lock on this `--out`."
+
+def lock_out(out: Path) -> int:
+    "Take the lock on `out` (an open file descriptor; closing it releases the lock), or raise `OutInUse` naming the holder."
+    try: import fcntl
+    except ImportError: return -1                          # no fcntl (Windows): no lock
+    fd = os.open(out/LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        holder = os.pread(fd, 32, 0).decode(errors='replace').strip() or 'unknown'
+        os.close(fd)
+        raise OutInUse(f"another groundup-train (pid {holder}) is running in --out {out}: wait for it to finish, "
+                       f"stop it, or use another --out.") from None
+    os.ftruncate(fd, 0); os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd
+
+def unlock_out(fd: int):
+    if fd >= 0: os.close(fd)
+
+def remove_leftovers(out: Path) -> list[str]:
+    "Delete the temporary files an interrupted or killed run of ours left in `out` (ours by name only); returns their names."
+    removed = []
+    for name in (*OUTPUT_FILES, PROBE):
+        for p in out.glob(f".{name}.*.tmp"):
+            with contextlib.suppress(OSError): p.unlink(); removed.append(p.name)
+    return sorted(removed)
 
 # %% ../nbs/11_cli.ipynb #a22b5a37
 class RunConfig(Callback):
@@ -128,87 +192,187 @@ def config_differences(now: dict, then: dict) -> list[str]:
 # %% ../nbs/11_cli.ipynb #ce0f9f6c
 def resume_decision(args: argparse.Namespace, config: dict):
     "`(checkpoint or None, message)`: whether to resume from `args.out`, or a `SystemExit` with a clear reason."
-    ckpt_file = args.out/'last.pt'
-    if args.resume is False or not ckpt_file.exists():
+    if args.resume is False or not any((args.out/n).is_file() for n in ('last.pt', 'prev.pt')):
         if args.resume: raise SystemExit(f"--resume: there is no checkpoint in {args.out}. Leave out --resume to start a new run.")
         return None, ''
-    try: ckpt = read_checkpoint(ckpt_file)
-    except CheckpointError as e: raise SystemExit(f"{e}\n(or run with --no-resume to start again)") from None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        try: ckpt = read_checkpoint(args.out, check_finite=True)
+        except CheckpointError as e:
+            raise SystemExit(f"{e.problem} Run with --no-resume to start again (replacing it), or use another --out.") from None
+    notes = ''.join(f"note: {w.message}\n" for w in caught)
     saved = ckpt['callbacks'].get('run_config')
-    if saved is None: raise SystemExit(f"{ckpt_file} was not written by groundup-train. Use another --out, or --no-resume to replace it.")
+    if saved is None: raise SystemExit(f"{ckpt['path']} was not written by groundup-train. Use another --out, or --no-resume to replace it.")
     differences = config_differences(config, saved)
     if differences:
-        raise SystemExit(f"{ckpt_file} is from a run with other settings: {', '.join(differences)}. "
+        raise SystemExit(f"{ckpt['path']} is from a run with other settings: {', '.join(differences)}. "
                          f"Run with those settings to continue it, --no-resume to replace it, or another --out.")
-    return ckpt, f"resuming from {ckpt_file}: {ckpt['epochs_done']} of {ckpt['n_epoch']} epochs done"
+    return ckpt, f"{notes}resuming from {ckpt['path']}: {ckpt['epochs_done']} of {ckpt['n_epoch']} epochs done"
 
 # %% ../nbs/11_cli.ipynb #58512824
+def _write_file(path: Path, data: bytes):
+    "`atomic_write_bytes`, with an `OSError` that names `path` (not the temporary file) when it fails."
+    try: atomic_write_bytes(path, data)
+    except OSError as e: raise OSError(e.errno, e.strerror, str(path)) from e
+
 def save_figure(fig, path):
     "Save a matplotlib figure as PNG, atomically, and close it."
     import matplotlib.pyplot as plt
     buf = io.BytesIO()
     fig.savefig(buf, format='png', dpi=100, bbox_inches='tight')
     plt.close(fig)
-    atomic_write_bytes(path, buf.getvalue())
+    _write_file(Path(path), buf.getvalue())
 
-def write_outputs(learn, out: Path, config: dict, lr: float, train_time: float) -> dict:
-    "Write `metrics.json`, `loss.png` and `lr.png` for `learn`'s (possibly resumed) fit into `out`; returns the metrics."
+def write_outputs(learn, out: Path, config: dict, lr: float, train_time: float, only=None) -> dict:
+    "Write `metrics.json`, `loss.png` and `lr.png` (or those of them in `only`) for `learn`'s (possibly resumed) fit into `out`; returns the metrics."
     rec = learn.recorder
     metrics = dict(config=config, lr=lr, epochs=rec.values, final_accuracy=rec.values[-1]['accuracy'] if rec.values else None,
                    train_time_s=sum(v['time'] for v in rec.values), this_session_s=train_time)
-    atomic_write_bytes(out/'metrics.json', json.dumps(metrics, indent=1).encode())
+    wanted = set(only or ('metrics.json', 'loss.png', 'lr.png'))
+    if 'metrics.json' in wanted: _write_file(out/'metrics.json', json.dumps(metrics, indent=1).encode())
     if rec.losses:
-        save_figure(rec.plot_loss(), out/'loss.png')
-        save_figure(rec.plot_sched(['lr']), out/'lr.png')
+        if 'loss.png' in wanted: save_figure(rec.plot_loss(), out/'loss.png')
+        if 'lr.png' in wanted: save_figure(rec.plot_sched(['lr']), out/'lr.png')
     return metrics
 
+# %% ../nbs/11_cli.ipynb #1833e529
+class StopOnNaN(TerminateOnNaN):
+    "`TerminateOnNaN` (notebook 04) that remembers where it stopped the fit: `stopped` is `(epoch, 'training' or 'validation', batch, loss)` or None."
+    def before_fit(self): self.stopped = None
+    def after_loss(self):
+        try: super().after_loss()
+        except CancelFitException:
+            self.stopped = (self.epoch, 'training' if self.training else 'validation', self.iter, self.loss.detach().flatten()[0].item())
+            raise
+
+# %% ../nbs/11_cli.ipynb #e9c4c4e5
+class Terminated(KeyboardInterrupt):
+    "SIGTERM, raised where the program is when the signal arrives, so that it unwinds exactly as Ctrl-C does."
+
+@contextlib.contextmanager
+def signals_as_interrupts():
+    "Within the block, SIGTERM raises `Terminated` and SIGINT raises `KeyboardInterrupt` (main thread only; elsewhere, no change)."
+    if threading.current_thread() is not threading.main_thread(): yield; return
+    def on_term(signum, frame): raise Terminated()
+    old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGTERM, on_term)
+    if old[signal.SIGINT] is not signal.SIG_IGN: signal.signal(signal.SIGINT, signal.default_int_handler)
+    try: yield
+    finally:
+        for s, h in old.items(): signal.signal(s, h if h is not None else signal.SIG_DFL)
+
+def ignore_signals():
+    "Ignore further Ctrl-C and SIGTERM (while we report the first one and tidy up); `signals_as_interrupts` restores them."
+    if threading.current_thread() is threading.main_thread():
+        for s in (signal.SIGINT, signal.SIGTERM): signal.signal(s, signal.SIG_IGN)
+
 # %% ../nbs/11_cli.ipynb #c67d595a
+def _last_checkpoint(out: Path) -> dict | None:
+    "The checkpoint a rerun would resume from (read quietly), or None."
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        try: return read_checkpoint(out)
+        except Exception: return None
+
+def _kept(out: Path) -> str:
+    ckpt = _last_checkpoint(out)
+    return (f"{ckpt['path']} keeps the last completed epoch ({ckpt['epochs_done']} of {ckpt['n_epoch']})" if ckpt
+            else "No epoch had completed, so nothing was saved")
+
+def _say(message): print(f"groundup-train: {message}", file=sys.stderr)
+
+def _write_failed(e: OSError, out: Path) -> int:
+    what = e.filename or f"a file in {out}"
+    problem = f"no space left on device while writing {what}" if e.errno == errno.ENOSPC else f"cannot write {what} ({e.strerror})"
+    ckpt = _last_checkpoint(out)
+    kept = (f"the previous checkpoint {ckpt['path']} is intact ({ckpt['epochs_done']} of {ckpt['n_epoch']} epochs done)" if ckpt
+            else "no checkpoint had been saved yet")
+    _say(f"{problem}; {kept}. Free some space (or use another --out) and run the same command again to continue.")
+    return 1
+
+def _interrupted(args, e: KeyboardInterrupt) -> int:
+    how, code = ('Terminated (SIGTERM)', 143) if isinstance(e, Terminated) else ('Interrupted', 130)
+    if args.out.is_dir(): remove_leftovers(args.out)
+    print(f"\n{how}. {_kept(args.out)}: run the same command again to continue.", file=sys.stderr)
+    return code
+
 def main(argv=None, cbs=()) -> int:
     "Entry point of `groundup-train`: parse `argv` (default `sys.argv[1:]`), train, and return the exit code."
     parser = build_parser()
     args = parser.parse_args(argv)
+    with signals_as_interrupts():
+        try: return _main(parser, args, cbs)
+        except KeyboardInterrupt as e:
+            ignore_signals()                                # a second Ctrl-C while we report the first
+            return _interrupted(args, e)
+
+def _main(parser, args, cbs) -> int:
     check_args(parser, args)
+    try: lock = lock_out(args.out)
+    except OutInUse as e: parser.error(str(e))
+    try:
+        removed = remove_leftovers(args.out)
+        if removed: print(f"removed {len(removed)} temporary file(s) left in {args.out} by an interrupted run")
+        return _run(parser, args, cbs)
+    finally: unlock_out(lock)
+
+def _run(parser, args, cbs) -> int:
     if args.threads: torch.set_num_threads(args.threads)
     config = run_config(args)
     try: ckpt, message = resume_decision(args, config)
     except SystemExit as e: parser.error(str(e))
     try: data = fashion_tensors(args.data)
     except (DatasetError, OSError) as e:
-        print(f"groundup-train: cannot load Fashion-MNIST: {e}", file=sys.stderr)
+        _say(f"cannot load Fashion-MNIST: {e}")
         return 1
     if args.subset: data = data._replace(x_train=data.x_train[:args.subset], y_train=data.y_train[:args.subset],
                                          x_test=data.x_test[:args.subset], y_test=data.y_test[:args.subset])
+    nan_guard = StopOnNaN()
     learn = fashion_learner(data, bs=args.bs, lr=args.lr, opt_func=OPTIMIZERS[args.opt], label_smoothing=args.label_smoothing,
-                            seed=args.seed, progress=False, cbs=[RunConfig(config), *([RandomFlip()] if args.flip else []), *cbs])
+                            seed=args.seed, progress=False, cbs=[RunConfig(config), nan_guard, *([RandomFlip()] if args.flip else []), *cbs])
     if args.progress != 'quiet': learn.add_cb(ProgressCallback(args.progress))
     if args.bf16: learn.to_bf16()
     lr = args.lr
     if ckpt is not None:
         print(message)
-        if args.lr_find: lr = ckpt['callbacks']['run_config']['lr']
-        if ckpt['epochs_done'] >= args.epochs:
-            acc = ckpt['callbacks']['recorder']['values'][-1]['accuracy']
-            print(f"This run already finished ({ckpt['epochs_done']} epochs): test accuracy {acc:.4f}. "
-                  f"Use --no-resume to train again, or another --out.")
-            return 0
+        saved = ckpt['callbacks']['run_config']
+        if args.lr_find: lr = saved['lr']
+        if ckpt['epochs_done'] >= args.epochs: return _finished(learn, args, ckpt, saved)
     elif args.lr_find:
         lr = learn.lr_find(show_plot=False).valley
+        if not (isinstance(lr, float) and math.isfinite(lr) and lr > 0):
+            _say(f"the lr finder found no usable learning rate (it suggested {lr}); give one with --lr instead of --lr-find.")
+            return 1
         print(f"lr finder: using lr {lr:.3g}")
     learn.run_config.config['lr'] = lr
-    args.out.mkdir(parents=True, exist_ok=True)
     print(f"training {args.epochs} epochs on {len(data.x_train)} images ({args.opt}, lr {lr:.3g}, bs {args.bs}); output in {args.out}")
     start = time.perf_counter()
     try:
         learn.fit_one_cycle(args.epochs, lr, cbs=SaveCheckpoint(args.out, monitor='accuracy', mode='max'),
-                            resume=args.out if ckpt is not None else None)
-    except KeyboardInterrupt:
-        if (args.out/'last.pt').exists():
-            done = read_checkpoint(args.out/'last.pt')['epochs_done']
-            print(f"\nInterrupted. {args.out/'last.pt'} keeps the last completed epoch ({done} of {args.epochs}): "
-                  f"run the same command again to continue.", file=sys.stderr)
-        else: print("\nInterrupted before the first epoch completed: nothing was saved.", file=sys.stderr)
-        return 130
-    metrics = write_outputs(learn, args.out, learn.run_config.config, lr, time.perf_counter() - start)
+                            resume=ckpt['path'] if ckpt is not None else None)
+        if nan_guard.stopped:
+            epoch, phase, batch, loss = nan_guard.stopped
+            _say(f"the loss became {loss} in epoch {epoch}, at {phase} batch {batch}: training diverged, and was stopped. {_kept(args.out)}. "
+                 f"Run again with a lower --lr (this run used {lr:.3g}) and --no-resume.")
+            return 1
+        metrics = write_outputs(learn, args.out, learn.run_config.config, lr, time.perf_counter() - start)
+    except OSError as e: return _write_failed(e, args.out)
+    except CheckpointError as e:
+        _say(f"{e.problem} Run with --no-resume to start again (replacing it), or use another --out.")
+        return 2
     print(f"test accuracy {metrics['final_accuracy']:.4f} after {args.epochs} epochs "
           f"({metrics['train_time_s']:.1f} s of training); outputs in {args.out}")
+    return 0
+
+def _finished(learn, args, ckpt, saved) -> int:
+    "A run that already did all its epochs: (re)write the outputs that are missing from its checkpoint, without training."
+    missing = [n for n in ('metrics.json', 'loss.png', 'lr.png') if not (args.out/n).is_file()]
+    if missing:
+        learn.recorder.load_state_dict(ckpt['callbacks']['recorder'])
+        try: write_outputs(learn, args.out, saved, saved['lr'], 0., only=missing)
+        except OSError as e: return _write_failed(e, args.out)
+        print(f"wrote the missing {', '.join(missing)} from {ckpt['path']}")
+    acc = ckpt['callbacks']['recorder']['values'][-1]['accuracy']
+    print(f"This run already finished ({ckpt['epochs_done']} epochs): test accuracy {acc:.4f}. "
+          f"Use --no-resume to train again, or another --out.")
     return 0

@@ -143,7 +143,7 @@ def resume_damaged(w, damage, must=()):
     code, text = cli(*PARTIAL, '--out', out)
     if has_tb(text): return 'traceback', text
     if code == 0:
-        fell_back = 'prev.pt' in text and ('damaged' in text or 'checksum' in text or 'cannot' in text.lower())
+        fell_back = 'Using the previous checkpoint' in text and 'prev.pt' in text      # said so, and went on from prev.pt
         return ('ok' if fell_back else 'silent'), text
     return judge_error(code, text, must), text
 
@@ -220,14 +220,20 @@ def _(w):
 
 # --- checkpoint damage, through the library
 def lib_outcome(f, must=()):
-    "Outcome of a library call that must raise a clear error."
-    try: f()
+    "Outcome of a library call that must raise a clear error (or fall back to prev.pt and warn that it did)."
+    import warnings
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            f()
     except Exception as e:
         text = f"{type(e).__name__}: {e}"
         if type(e).__name__ not in ('CheckpointError', 'ValueError', 'FileNotFoundError'): return 'traceback', text
-        if 'weights_only=False' in str(e) or 'weights_only` set to `False' in str(e): return 'misleading', text
+        if 'weights_only' in str(e) or 'can still be loaded' in str(e): return 'misleading', text      # PyTorch's advice to unpickle
         if not all(m in str(e) for m in must): return 'misleading', text
         return 'clear', text
+    said = ' '.join(str(w.message) for w in caught)
+    if 'Using the previous checkpoint' in said: return 'ok', said
     return 'silent', 'no error'
 
 def small_learner(n=600, bs=50, seed=0):
@@ -439,7 +445,7 @@ def judge_interrupt(code, text, out=None, expect=130):
     if has_tb(text): return 'traceback'
     if out is not None and our_tmp_files(out): return 'silent'
     if code != expect: return 'silent'
-    return 'clear' if 'Interrupted' in text or 'interrupted' in text else 'silent'
+    return 'clear' if 'Interrupted' in text or 'Terminated' in text else 'silent'
 
 for where in ('data', 'lr_find', 'save', 'outputs'):
     def _(w, where=where):
