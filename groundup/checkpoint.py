@@ -352,7 +352,8 @@ def _check_data(learn, ckpt):
     if diffs:
         raise CheckpointError(f"The checkpoint {ckpt['path']} was trained on other data: {', '.join(diffs)}. Every epoch would be "
                               f"a different one, so this fit would not continue that one.",
-                              "Resume with the same training set and batch size, or start a fresh fit.")
+                              "Resume with the same training set and batch size (and, in data-parallel training, as many processes), "
+                              "or start a fresh fit.")
 
 class ResumeCheckpoint(Callback):
     "Continues a fit from a checkpoint written by `SaveCheckpoint` (a file, or its folder): restores everything in `before_fit`, then training starts at the next epoch."

@@ -695,7 +695,8 @@ class TerminateOnNaN(Callback):
         loss = self.loss
         finite = math.isfinite(loss.item()) if loss.numel() == 1 else bool(torch.isfinite(loss).all())
         if finite: return
-        print(f"TerminateOnNaN: the loss is {loss.detach().flatten()[0].item()} at epoch {self.epoch}, batch {self.iter}: stopping.", file=sys.stderr)
+        stage = 'training' if self.training else 'validation'
+        print(f"TerminateOnNaN: the loss is {loss.detach().flatten()[0].item()} at epoch {self.epoch}, {stage} batch {self.iter}: stopping.", file=sys.stderr)
         raise CancelFitException()
 
 # %% ../nbs/04_callbacks.ipynb #dacfaa99
