@@ -64,6 +64,7 @@ _STAGES = {CancelFitException: 'fit', CancelEpochException: 'epoch', CancelTrain
 EVENTS = ('before_fit', 'before_epoch', 'before_train', 'before_batch', 'after_pred', 'after_loss', 'before_backward',
           'after_backward', 'before_step', 'after_step', 'after_batch', 'after_train', 'before_validate', 'after_validate',
           'after_epoch', 'after_fit')
+_EVENT_NAMES = {s: (f'before_{s}', f'after_{s}', f'after_cancel_{s}') for s in ('fit', 'epoch', 'train', 'validate', 'batch', 'backward', 'step')}
 CANCEL_EVENTS = ('after_cancel_batch', 'after_cancel_backward', 'after_cancel_step', 'after_cancel_train',
                  'after_cancel_validate', 'after_cancel_epoch', 'after_cancel_fit')
 
@@ -225,17 +226,19 @@ class Learner:
 
     # --- the loop ---------------------------------------------------------------------------------
     def _with_events(self, f, name, cancel_exc):
+        before, after, after_cancel = _EVENT_NAMES[name]   # (this runs three times a batch: no string building, no empty calls)
+        if self._handlers is None: self._sort_handlers()
         try:
-            self(f'before_{name}')
+            for handler in self._handlers[before]: handler()
             f()
         except cancel_exc:
             self.interrupted = False
-            self(f'after_cancel_{name}')
+            self(after_cancel)
         except BaseException as e:
             self.interrupted = True                     # the after_ event runs while `e` unwinds the loop
-            self._run_after(f'after_{name}', unwinding=e)
+            self._run_after(after, unwinding=e)
             raise
-        self._run_after(f'after_{name}')
+        if self._handlers[after]: self._run_after(after)
 
     def _run_after(self, event: str, unwinding: BaseException | None = None):
         "Run every handler of `event`, even if one fails. While `unwinding` unwinds the loop, a failure is a note on it; else the first is raised."
