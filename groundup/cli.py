@@ -14,7 +14,7 @@ import groundup.lr_finder  # noqa: F401  (adds Learner.lr_find)
 import groundup.mixed_precision  # noqa: F401  (adds Learner.to_bf16)
 from .checkpoint import CheckpointError, SaveCheckpoint, read_checkpoint
 from .datasets import DatasetError, atomic_write_bytes
-from .learner import CancelFitException, Callback, ProgressCallback, TerminateOnNaN
+from .learner import CancelFitException, Callback, CSVLogger, ProgressCallback, TensorBoardLogger, TerminateOnNaN
 from .optimizer import SGD, Adam, RAdam
 from .speedrun import RandomFlip, fashion_learner, fashion_tensors
 
@@ -108,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help='continue from the checkpoint in --out; by default, resume if it was written with the same settings')
     m = p.add_argument_group('machine and display')
     m.add_argument('--threads', type=int_between(1, 1024), metavar='N', help="CPU threads for torch (default: torch's choice)")
+    m.add_argument('--compile', action='store_true', help='compile the model with torch.compile (needs a C++ compiler on the CPU); see bench/compile_speed.py for when it pays')
+    d.add_argument('--log', action='append', choices=('csv', 'tensorboard'), default=[],
+                   help='also log to --out: csv (history.csv, one row per epoch) or tensorboard (tensorboard/, needs pip install tensorboard); repeatable')
     m.add_argument('--progress', choices=('auto', 'terminal', 'log', 'quiet'), default='auto',
                    help="how to show progress: 'terminal' bars, 'log' lines, 'quiet'; 'auto' picks")
     return p
@@ -328,10 +331,20 @@ def _run(parser, args, cbs) -> int:
     if args.subset: data = data._replace(x_train=data.x_train[:args.subset], y_train=data.y_train[:args.subset],
                                          x_test=data.x_test[:args.subset], y_test=data.y_test[:args.subset])
     nan_guard = StopOnNaN()
+    try: loggers = [CSVLogger(args.out / 'history.csv') if kind == 'csv' else TensorBoardLogger(args.out / 'tensorboard') for kind in args.log]
+    except ImportError as e:
+        _say(f"--log tensorboard: {e}")
+        return 2
     learn = fashion_learner(data, bs=args.bs, lr=args.lr, opt_func=OPTIMIZERS[args.opt], label_smoothing=args.label_smoothing,
-                            seed=args.seed, progress=False, cbs=[RunConfig(config), nan_guard, *([RandomFlip()] if args.flip else []), *cbs])
+                            seed=args.seed, progress=False, cbs=[RunConfig(config), nan_guard, *([RandomFlip()] if args.flip else []), *loggers, *cbs])
     if args.progress != 'quiet': learn.add_cb(ProgressCallback(args.progress))
     if args.bf16: learn.to_bf16()
+    if args.compile:
+        try: learn.compile()
+        except RuntimeError as e:
+            _say(f"--compile: {e}".replace('Or train without learn.compile(), or call learn.compile(fallback=True) to train uncompiled '
+                                            'where compiling is impossible.', 'Or run without --compile.'))
+            return 2
     lr = args.lr
     if ckpt is not None:
         print(message)
