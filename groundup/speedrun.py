@@ -21,8 +21,8 @@ from .optimizer import Adam
 from .training import accuracy
 
 # %% auto #0
-__all__ = ['fashion_tensors', 'conv_bn', 'ResBlock', 'fashion_cnn', 'fashion_learner', 'get_preds', 'confusion_matrix',
-           'plot_confusion', 'worst_classified', 'RandomFlip']
+__all__ = ['fashion_tensors', 'conv_bn', 'ResBlock', 'fashion_cnn', 'fashion_learner', 'confusion_matrix', 'plot_confusion',
+           'worst_classified', 'RandomFlip']
 
 # %% ../nbs/10_fashion_speedrun.ipynb #93b14c5c
 def fashion_tensors(path=None, channels_last: bool = True) -> FashionMNIST:
@@ -77,15 +77,6 @@ def fashion_learner(data: FashionMNIST, model: nn.Module | None = None, bs: int 
     dls = DataLoaders.from_tensors(data.x_train, data.y_train, data.x_test, data.y_test, bs=bs, valid_bs=1000, generator=generator)
     loss_func = partial(F.cross_entropy, label_smoothing=label_smoothing) if label_smoothing else F.cross_entropy
     return Learner(model, dls, loss_func=loss_func, lr=lr, opt_func=opt_func, metrics=accuracy, cbs=cbs, progress=progress)
-
-# %% ../nbs/10_fashion_speedrun.ipynb #a577ffcb
-def get_preds(model: nn.Module, x: torch.Tensor, bs: int = 1000) -> torch.Tensor:
-    "`model`'s outputs for all of `x`, computed `bs` rows at a time in eval mode without gradients."
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad(): return torch.cat([model(x[i:i + bs]) for i in range(0, len(x), bs)])
-    finally: model.train(was_training)
 
 # %% ../nbs/10_fashion_speedrun.ipynb #4fb1947f
 def confusion_matrix(preds: torch.Tensor, targets: torch.Tensor, n_classes: int | None = None) -> torch.Tensor:
