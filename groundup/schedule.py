@@ -165,7 +165,7 @@ class EarlyStopping(TrackerCallback):
     "Stops the fit when `monitor` has not improved by more than `min_delta` for `patience` epochs."
     def after_judging(self, improved):
         if self.wait >= self.patience:
-            print(f"EarlyStopping: {self.monitor} has not improved on {self.best:.4f} for {self.wait} epochs: stopping after epoch {self.learn.epoch}.")
+            print(f"EarlyStopping: {self.monitor} has not improved on {self.best:.4f} for {self.wait} epoch{'s' if self.wait > 1 else ''}: stopping after epoch {self.learn.epoch}.")
             raise CancelFitException()
 
 class ReduceLROnPlateau(TrackerCallback):
