@@ -5,7 +5,7 @@
 # %% ../nbs/04_callbacks.ipynb #85ec7e46
 from __future__ import annotations
 
-import csv, io, math, os, re, shutil, sys, time, warnings
+import contextlib, csv, io, math, os, re, shutil, sys, time, warnings
 from pathlib import Path
 from collections import defaultdict
 
@@ -278,20 +278,27 @@ class Learner:
         if not isinstance(n_epoch, int) or n_epoch < 0: raise ValueError(f"n_epoch must be an int >= 0, got {n_epoch!r}.")
         if lr is not None: _check_lr(lr)
         _check_loader(self.dls.train)
+        with self._busy(cbs):
+            try:
+                if lr is not None: self.set_lr(lr)
+                if reset_opt or self.opt is None: self.create_opt()
+                self.n_epoch, self.start_epoch, self.interrupted = n_epoch, 0, False
+                self._sort_handlers()
+                self.opt.zero_grad()
+                self._with_events(self._do_fit, 'fit', CancelFitException)
+            except CANCEL_EXCEPTIONS as e:
+                stage = _STAGES[type(e)]
+                raise RuntimeError(f"{type(e).__name__} was raised where no {stage} is running, so there is no {stage} to cancel "
+                                   f"(it was raised in before_fit, in the {stage}'s own after_ event, or outside it). "
+                                   f"Raise it while the {stage} runs.") from e
+
+    @contextlib.contextmanager
+    def _busy(self, cbs):
+        "For one fit (or validation pass): `cbs` take part, and afterwards the Learner has exactly the callbacks it had."
         before, self._fitting = list(self.cbs), True
         try:
             self.add_cbs(cb() if isinstance(cb, type) else cb for cb in _as_tuple(cbs))
-            if lr is not None: self.set_lr(lr)
-            if reset_opt or self.opt is None: self.create_opt()
-            self.n_epoch, self.start_epoch, self.interrupted = n_epoch, 0, False
-            self._sort_handlers()
-            self.opt.zero_grad()
-            self._with_events(self._do_fit, 'fit', CancelFitException)
-        except CANCEL_EXCEPTIONS as e:
-            stage = _STAGES[type(e)]
-            raise RuntimeError(f"{type(e).__name__} was raised where no {stage} is running, so there is no {stage} to cancel "
-                               f"(it was raised in before_fit, in the {stage}'s own after_ event, or outside it). "
-                               f"Raise it while the {stage} runs.") from e
+            yield
         finally:
             self._fitting = False
             self._restore_cbs(before)
@@ -741,16 +748,13 @@ def _validation_pass(self: Learner, dl, cbs=()):
     "Run the validation stage alone over `dl`, with this Learner's callbacks and `cbs` (for this call only)."
     if self._fitting: raise RuntimeError("validate, get_preds and predict cannot run while this Learner is fitting (from one of "
                                          "its callbacks?). Call them after fit returns.")
-    before, was_training, self._fitting = list(self.cbs), self.model.training, True
+    was_training = self.model.training
     try:
-        self.add_cbs(cbs)
-        self._sort_handlers()
-        self.dl, self.interrupted = dl, False
-        with torch.no_grad(): self._with_events(self._all_batches, 'validate', CancelValidException)
-    finally:
-        self._fitting = False
-        self._restore_cbs(before)
-        self.model.train(was_training)
+        with self._busy(cbs), torch.no_grad():
+            self._sort_handlers()
+            self.dl, self.interrupted = dl, False
+            self._with_events(self._all_batches, 'validate', CancelValidException)
+    finally: self.model.train(was_training)
 
 def _loader(learn, dl, what):
     if dl is not None: return dl
