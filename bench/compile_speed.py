@@ -1,6 +1,6 @@
 """When does `learn.compile()` pay? Compile time and steady per-epoch time, eager against compiled.
 
-For each model (the 784-50-10 MLP at batch size 64, and the capstone CNN of notebook 10 at batch
+For each model (the 784-50-10 MLP at batch size 64, and the capstone CNN of notebook 11 at batch
 size 256, both on Fashion-MNIST), in one process:
 
   eager        a fit of `--epochs` epochs, uncompiled

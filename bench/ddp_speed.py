@@ -1,6 +1,6 @@
 """Data-parallel on one small CPU: 2 processes x 1 thread against 1 process x 2 threads, one epoch each.
 
-For each model (the 784-50-10 MLP at a global batch size of 64, and the capstone CNN of notebook 10
+For each model (the 784-50-10 MLP at a global batch size of 64, and the capstone CNN of notebook 11
 at a global batch size of 256, both on Fashion-MNIST), the same global batches either way:
 
   1x2   one process, torch.set_num_threads(2), batches of B

@@ -69,7 +69,7 @@ def cnn_task():
     "The capstone CNN on [N,1,28,28] images, prepared as the speedrun prepares them."
     try: from groundup.speedrun import fashion_cnn, fashion_tensors
     except ImportError as e:
-        sys.exit(f"--model cnn needs groundup.speedrun.fashion_cnn and fashion_tensors (nbs/10_fashion_speedrun.ipynb), "
+        sys.exit(f"--model cnn needs groundup.speedrun.fashion_cnn and fashion_tensors (nbs/11_fashion_speedrun.ipynb), "
                  f"which this checkout lacks ({e}). Run `nbdev_export`, or benchmark the MLP with --model mlp.")
     x_train, y_train, x_test, y_test, _ = fashion_tensors()
     torch.manual_seed(SEED)
