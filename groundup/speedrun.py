@@ -5,9 +5,11 @@
 # %% ../nbs/11_fashion_speedrun.ipynb #298b5129
 from __future__ import annotations
 
+import contextlib
 from functools import partial
 
 import torch
+from fastcore.basics import patch
 import torch.nn.functional as F
 from torch import nn
 
@@ -22,7 +24,7 @@ from .training import TensorLoader, accuracy
 
 # %% auto #0
 __all__ = ['fashion_tensors', 'conv_bn', 'ResBlock', 'fashion_cnn', 'fashion_learner', 'evaluate_test', 'confusion_matrix',
-           'plot_confusion', 'worst_classified', 'RandomFlip']
+           'plot_confusion', 'worst_classified', 'RandomFlip', 'shift_images', 'RandomShift', 'EMA', 'hflip', 'shifted']
 
 # %% ../nbs/11_fashion_speedrun.ipynb #93b14c5c
 def fashion_tensors(path=None, channels_last: bool = True, n_valid: int = 10_000) -> FashionMNIST:
@@ -130,3 +132,151 @@ class RandomFlip(Callback):
         x = learn.xb[0]
         flip = torch.rand(len(x), 1, 1, 1, device=x.device) < self.p
         learn.xb = (torch.where(flip, x.flip(-1), x), *learn.xb[1:])
+
+# %% ../nbs/11_fashion_speedrun.ipynb #9fe14ffe
+def shift_images(x: torch.Tensor, dy: torch.Tensor, dx: torch.Tensor, pad: int, mode: str = 'replicate') -> torch.Tensor:
+    "Images `x` `[N,C,H,W]` with image `i` moved down `dy[i]` and right `dx[i]` pixels (each in `[-pad, pad]`): one pad, one gather."
+    if x.dim() != 4: raise ValueError(f"shift_images takes a batch of images [N, C, H, W], got shape {list(x.shape)}.")
+    if len(dy) != len(x) or len(dx) != len(x): raise ValueError(f"One shift per image: {len(x)} images, {len(dy)} dy and {len(dx)} dx.")
+    if len(x) and max(dy.abs().max(), dx.abs().max()) > pad:
+        raise ValueError(f"Shifts of up to {int(max(dy.abs().max(), dx.abs().max()))} pixels need pad >= that, got pad={pad}.")
+    n, _, h, w = x.shape
+    padded = F.pad(x, (pad,) * 4, mode=mode) if pad else x
+    rows = (pad - dy.to(x.device))[:, None] + torch.arange(h, device=x.device)       # [N, H]: the padded row each output row reads
+    cols = (pad - dx.to(x.device))[:, None] + torch.arange(w, device=x.device)       # [N, W]
+    out = padded[torch.arange(n, device=x.device)[:, None, None], :, rows[:, :, None], cols[:, None, :]]   # [N, H, W, C]
+    return out.permute(0, 3, 1, 2)                                                   # [N, C, H, W], stored channels-last
+
+# %% ../nbs/11_fashion_speedrun.ipynb #8ab9fb0a
+class RandomShift(Callback):
+    "Batch augmentation: move each training image by a random whole number of pixels in `[-max_shift, max_shift]` down and right, the border repeated; its own `torch.Generator`."
+    order = 5
+    def __init__(self, max_shift: int = 2, seed: int | None = None, mode: str = 'replicate'):
+        if not (isinstance(max_shift, int) and max_shift >= 0): raise ValueError(f"max_shift must be a whole number of pixels >= 0, got {max_shift!r}.")
+        self.max_shift, self.seed, self.mode, self.generator = max_shift, seed, mode, None
+
+    def before_fit(self):
+        if self.generator is not None: return                 # a second fit goes on with the same stream
+        seed = self.seed if self.seed is not None else int(torch.randint(2**62, ()))
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def before_batch(self):
+        learn = self.learn
+        if not learn.training or self.max_shift == 0: return
+        if self.generator is None: self.before_fit()
+        x = learn.xb[0]
+        dy, dx = torch.randint(-self.max_shift, self.max_shift + 1, (2, len(x)), generator=self.generator)
+        learn.xb = (shift_images(x, dy, dx, self.max_shift, self.mode), *learn.xb[1:])
+
+    def state_dict(self) -> dict: return {'generator': None if self.generator is None else self.generator.get_state()}
+    def load_state_dict(self, state: dict):
+        self.generator = None
+        if state['generator'] is not None: self.generator = torch.Generator(); self.generator.set_state(state['generator'])
+
+# %% ../nbs/11_fashion_speedrun.ipynb #bb4219a4
+class EMA(Callback):
+    "Exponential moving average of the weights, `avg = decay*avg + (1-decay)*w` after every optimizer step; validation and predictions use it. Float buffers: averaged, or copied if `buffers='copy'`."
+    order = 45
+    def __init__(self, decay: float = 0.99, buffers: str = 'average'):
+        if not 0 <= decay < 1: raise ValueError(f"EMA decay must be in [0, 1), got {decay}: 0.99 averages over about 100 steps.")
+        if buffers not in ('average', 'copy'): raise ValueError(f"EMA buffers must be 'average' or 'copy', got {buffers!r}.")
+        self.decay, self.buffers = decay, buffers
+        self.avg, self.n_steps, self._kept, self._skipped, self._entries = None, 0, None, False, None
+
+    def _model_entries(self) -> list:
+        "`(name, tensor, averaged)` for every entry of the model's state: parameters and (unless copied) float buffers are averaged."
+        params = {id(p) for p in self.learn.model.parameters()}
+        entries = []
+        for name, t in self.learn.model.state_dict(keep_vars=True).items():
+            averaged = t.is_floating_point() and (id(t) in params or self.buffers == 'average')
+            entries.append((name, t.detach(), averaged))
+        return entries
+
+    def before_fit(self):
+        "Start the average at the weights this fit starts from (a resumed fit then loads the saved one)."
+        self._entries = self._model_entries()
+        self.avg = {name: t.clone() for name, t, _ in self._entries}
+        self.n_steps, self._kept, self._skipped = 0, None, False
+
+    def after_cancel_step(self): self._skipped = True          # e.g. fp16's loss scaler skipped the step
+    @torch.no_grad()
+    def after_step(self):
+        skipped, self._skipped = self._skipped, False
+        if skipped or self.learn.interrupted: return               # no step was taken (after_step runs anyway)
+        for name, t, averaged in self._entries:
+            if averaged: self.avg[name].lerp_(t, 1 - self.decay)   # avg + (1 - decay) * (t - avg)
+            else: self.avg[name].copy_(t)
+        self.n_steps += 1
+
+    @torch.no_grad()
+    def swap_in(self):
+        "Put the averaged weights into the model and keep the training weights aside (no-op if they are in already, or before any fit)."
+        if self.avg is None or self._kept is not None: return
+        if self._entries is None: self._entries = self._model_entries()
+        self._kept = {name: t.clone() for name, t, _ in self._entries}
+        for name, t, _ in self._entries: t.copy_(self.avg[name])
+    @torch.no_grad()
+    def swap_out(self):
+        "Put the training weights back (no-op if they are in)."
+        if self._kept is None: return
+        for name, t, _ in self._entries: t.copy_(self._kept[name])
+        self._kept = None
+
+    @contextlib.contextmanager
+    def averaged(self):
+        "Within the block the model holds the averaged weights (to export it, or save them)."
+        self.swap_in()
+        try: yield self.learn.model
+        finally: self.swap_out()
+
+    def before_validate(self): self.swap_in()
+    def after_validate(self): self.swap_out()
+
+    def state_dict(self) -> dict:
+        return dict(avg=None if self.avg is None else {k: v.clone() for k, v in self.avg.items()}, n_steps=self.n_steps,
+                    decay=self.decay, buffers=self.buffers)
+    def load_state_dict(self, state: dict):
+        if (state['decay'], state['buffers']) != (self.decay, self.buffers):
+            raise ValueError(f"This EMA has decay={self.decay}, buffers={self.buffers!r}, the saved one decay={state['decay']}, "
+                             f"buffers={state['buffers']!r}: build the EMA as the run that saved it did.")
+        self.avg = None if state['avg'] is None else {k: v.clone() for k, v in state['avg'].items()}
+        self.n_steps = state['n_steps']
+
+    def __repr__(self): return f"EMA(decay={self.decay}, buffers={self.buffers!r})"
+
+# %% ../nbs/11_fashion_speedrun.ipynb #7f3b8ab2
+def hflip(x: torch.Tensor) -> torch.Tensor:
+    "A TTA view: the images mirrored left-right."
+    return x.flip(-1)
+
+def shifted(dy: int, dx: int):
+    "A TTA view: the images moved `dy` pixels down and `dx` right (the border repeated)."
+    def view(x):
+        n = len(x)
+        return shift_images(x, torch.full((n,), dy), torch.full((n,), dx), max(abs(dy), abs(dx)))
+    view.__name__ = f"shifted({dy}, {dx})"
+    return view
+
+class _TTAView(Callback):
+    "Applies `view` to the inputs of every validation batch."
+    order = 5
+    def __init__(self, view): self.view = view
+    def before_batch(self):
+        if not self.learn.training: self.learn.xb = (self.view(self.learn.xb[0]), *self.learn.xb[1:])
+
+@patch
+def tta(self: Learner, dl=None, views=None, with_targets: bool = True):
+    "Test-time augmentation: the softmax probabilities of the model's predictions on each of `views` (default: the images and their mirror) of `dl` (default: validation), averaged."
+    views = (None, hflip) if views is None else tuple(views)
+    if not views: raise ValueError("tta needs at least one view, e.g. views=(None, hflip); None is the images as they are.")
+    total, targets = None, None
+    for view in views:
+        cb = None if view is None else _TTAView(view)
+        if cb is not None: self.add_cb(cb)
+        try: preds, targets = self.get_preds(dl)
+        finally:
+            if cb is not None: self.remove_cb(cb)
+        probs = preds.float().softmax(-1)
+        total = probs if total is None else total + probs
+    total = total / len(views)
+    return (total, targets) if with_targets else total
