@@ -15,7 +15,7 @@ from .optimizer import *            # 06: the optimizer built from steppers
 from .mixed_precision import *      # 07: MixedPrecision, GradientClip, Learner.to_fp16/to_bf16
 from .lr_finder import *            # 08: LRFinder, Learner.lr_find
 from .checkpoint import *           # 09: SaveCheckpoint, fit(resume=...)
-from .speedrun import *             # 10: the capstone CNN and its data
+from .speedrun import *             # 11: the capstone CNN and its data
 from .distributed import *          # 12: data-parallel training, learn.distrib_ctx()
 from .recurrent import *            # 14: RowLSTM, ModelResetter, RNNRegularizer
 from . import datasets, init, training, learner, schedule, optimizer, mixed_precision, lr_finder, checkpoint, speedrun, distributed, recurrent

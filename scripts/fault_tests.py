@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Fault tests for groundup's checkpoints (notebook 09) and the `groundup-train` command (notebook 12).
+"""Fault tests for groundup's checkpoints (notebook 09) and the `groundup-train` command (notebook 13).
 
 Each case provokes one fault (a damaged or hand-edited checkpoint, an unusable --out, a full disk, a
 second run on the same folder, Ctrl-C or SIGTERM at some point, an extreme option value...) and sorts
