@@ -18,6 +18,7 @@ from .checkpoint import *           # 09: SaveCheckpoint, fit(resume=...)
 from .convolutions import *         # 10: convolutions by im2col, BatchNorm, conv_bn, ResBlock
 from .speedrun import *             # 11: the capstone CNN and its data
 from .distributed import *          # 12: data-parallel training, learn.distrib_ctx()
-from . import datasets, init, training, learner, schedule, optimizer, mixed_precision, lr_finder, checkpoint, convolutions, speedrun, distributed
-__all__ = [name for module in (datasets, init, training, learner, schedule, optimizer, mixed_precision, lr_finder, checkpoint, convolutions, speedrun, distributed)
+from .recurrent import *            # 14: RowLSTM, ModelResetter, RNNRegularizer
+from . import datasets, init, training, learner, schedule, optimizer, mixed_precision, lr_finder, checkpoint, convolutions, speedrun, distributed, recurrent
+__all__ = [name for module in (datasets, init, training, learner, schedule, optimizer, mixed_precision, lr_finder, checkpoint, convolutions, speedrun, distributed, recurrent)
            for name in module.__all__]                                # what `import *` of this module gives
