@@ -16,7 +16,8 @@ from .checkpoint import CheckpointError, SaveCheckpoint, read_checkpoint
 from .datasets import DatasetError, atomic_write_bytes
 from .learner import CancelFitException, Callback, CSVLogger, ProgressCallback, TensorBoardLogger, TerminateOnNaN
 from .optimizer import SGD, Adam, RAdam
-from .speedrun import RandomFlip, fashion_learner, fashion_tensors
+from .speedrun import RandomFlip, evaluate_test, fashion_learner, fashion_tensors
+from .distributed import num_distrib, rank_distrib
 
 # %% auto #0
 __all__ = ['positive_int', 'DEFAULTS', 'OPTIMIZERS', 'EXAMPLES', 'OUTPUT_FILES', 'PROBE', 'LOCK_FILE', 'CONFIG_KEYS',
@@ -68,10 +69,13 @@ examples:
   groundup-train --epochs 5 --out runs/quick   a shorter run, in its own folder
   groundup-train --lr-find --opt radam         pick the learning rate with the lr finder
   groundup-train --no-resume                   start again, replacing the checkpoint in --out
+  torchrun --standalone --nproc_per_node=2 --no-python groundup-train
+                                               data-parallel on 2 processes (or GPUs)
 
 Interrupt with Ctrl-C (or SIGTERM) at any time: the last completed epoch is kept, and running
 the same command again continues from it. Outputs in --out: last.pt, prev.pt (the epoch before)
-and best.pt (checkpoints), metrics.json, loss.png and lr.png. One run at a time per --out."""
+and best.pt (checkpoints; best = best validation accuracy), metrics.json, loss.png and lr.png.
+One run at a time per --out."""
 
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
     "Keeps the examples' line breaks, and shows each option's default where it has one."
@@ -85,13 +89,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog='groundup-train', formatter_class=_HelpFormatter, epilog=EXAMPLES,
         description="Train groundup's capstone CNN on Fashion-MNIST with the one-cycle schedule, writing a checkpoint\n"
-                    "after every epoch. Prints a table of metrics per epoch and the final test accuracy.")
+                    "after every epoch. Prints a table of validation metrics per epoch, and at the end the test accuracy\n"
+                    "of the final model (the test set is scored once). Runs unchanged on several processes under torchrun.")
     t = p.add_argument_group('training')
     t.add_argument('--epochs', type=int_between(1, 100_000), default=DEFAULTS['epochs'], metavar='N', help='number of epochs')
     lr = t.add_mutually_exclusive_group()
     lr.add_argument('--lr', type=positive_float, default=DEFAULTS['lr'], help='peak learning rate of the one-cycle schedule')
     lr.add_argument('--lr-find', action='store_true', help="run the lr finder first and use its 'valley' suggestion as --lr")
-    t.add_argument('--bs', type=positive_int, default=DEFAULTS['bs'], metavar='N', help='batch size')
+    t.add_argument('--bs', type=positive_int, default=DEFAULTS['bs'], metavar='N', help='batch size (the global one: under torchrun, each process takes its share)')
     t.add_argument('--opt', choices=sorted(OPTIMIZERS), default=DEFAULTS['opt'], help='optimizer')
     t.add_argument('--label-smoothing', type=fraction, default=DEFAULTS['label_smoothing'], metavar='EPS',
                    help='label smoothing of the cross-entropy loss (0 for none)')
@@ -102,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     d = p.add_argument_group('data and output')
     d.add_argument('--data', type=Path, metavar='DIR',
                    help='folder with the four Fashion-MNIST IDX files (default: $GROUNDUP_DATA, the cache, the system copy, or a download)')
-    d.add_argument('--subset', type=positive_int, metavar='N', help='use only the first N training and N test images (quick trials)')
+    d.add_argument('--subset', type=positive_int, metavar='N', help='use only the first N training, N validation and N test images (quick trials)')
     d.add_argument('--out', type=Path, default=DEFAULTS['out'], metavar='DIR', help='output folder')
     d.add_argument('--resume', action=argparse.BooleanOptionalAction,
                    help='continue from the checkpoint in --out; by default, resume if it was written with the same settings')
@@ -142,6 +147,10 @@ def check_args(parser: argparse.ArgumentParser, args: argparse.Namespace):
     if problem: parser.error(problem)
     if args.data is not None and not args.data.is_dir():
         parser.error(f"--data {args.data} is not a folder; give the folder that holds the Fashion-MNIST IDX files.")
+    world = getattr(args, 'world_size', 1)
+    if args.bs % world:
+        parser.error(f"--bs {args.bs} is the global batch size, shared by the {world} processes, and does not divide evenly "
+                     f"among them: use a multiple of {world} (e.g. {args.bs - args.bs % world or world}).")
 
 # %% ../nbs/13_cli.ipynb #e211afd9
 LOCK_FILE = '.groundup-train.lock'
@@ -181,7 +190,7 @@ class RunConfig(Callback):
     def state_dict(self) -> dict: return dict(self.config)
     def load_state_dict(self, state: dict): pass          # the settings of this run are the ones that count
 
-CONFIG_KEYS = ('epochs', 'lr', 'lr_find', 'bs', 'opt', 'label_smoothing', 'flip', 'bf16', 'seed', 'subset')
+CONFIG_KEYS = ('epochs', 'lr', 'lr_find', 'bs', 'opt', 'label_smoothing', 'flip', 'bf16', 'seed', 'subset', 'world_size')
 
 def run_config(args: argparse.Namespace) -> dict:
     "The options that decide what a run computes (not where it writes, or how it displays)."
@@ -190,7 +199,9 @@ def run_config(args: argparse.Namespace) -> dict:
 def config_differences(now: dict, then: dict) -> list[str]:
     "The settings in which config `now` differs from `then`, as `--option new (was old)`; with the lr finder, the lr is its pick, not a setting."
     skip = {'lr'} if now.get('lr_find') and then.get('lr_find') else set()
-    return [f"--{k.replace('_', '-')} {now.get(k)} (was {then.get(k)})" for k in CONFIG_KEYS if k not in skip and now.get(k) != then.get(k)]
+    now, then = {'world_size': 1, **now}, {'world_size': 1, **then}    # no world size: one process (and older checkpoints)
+    return [f"{now[k]} process{'es' * (now[k] != 1)} (was {then[k]})" if k == 'world_size' else f"--{k.replace('_', '-')} {now.get(k)} (was {then.get(k)})"
+            for k in CONFIG_KEYS if k not in skip and now.get(k) != then.get(k)]
 
 # %% ../nbs/13_cli.ipynb #ce0f9f6c
 def resume_decision(args: argparse.Namespace, config: dict):
@@ -226,10 +237,14 @@ def save_figure(fig, path):
     plt.close(fig)
     _write_file(Path(path), buf.getvalue())
 
-def write_outputs(learn, out: Path, config: dict, lr: float, train_time: float, only=None) -> dict:
+def write_outputs(learn, out: Path, config: dict, lr: float, train_time: float, test: dict | None = None, only=None) -> dict:
     "Write `metrics.json`, `loss.png` and `lr.png` (or those of them in `only`) for `learn`'s (possibly resumed) fit into `out`; returns the metrics."
     rec = learn.recorder
-    metrics = dict(config=config, lr=lr, epochs=rec.values, final_accuracy=rec.values[-1]['accuracy'] if rec.values else None,
+    best = max(rec.values, key=lambda v: v['accuracy']) if rec.values else None
+    metrics = dict(config=config, lr=lr, world_size=config.get('world_size', 1), epochs=rec.values,
+                   valid_accuracy=rec.values[-1]['accuracy'] if rec.values else None,        # per epoch: the validation set
+                   best_valid_accuracy=best and best['accuracy'], best_epoch=best and best['epoch'],   # what best.pt holds
+                   test_accuracy=test and test['accuracy'], test_loss=test and test['valid_loss'],    # the final model, scored once
                    train_time_s=sum(v['time'] for v in rec.values), this_session_s=train_time)
     wanted = set(only or ('metrics.json', 'loss.png', 'lr.png'))
     if 'metrics.json' in wanted: _write_file(out/'metrics.json', json.dumps(metrics, indent=1).encode())
@@ -282,7 +297,10 @@ def _kept(out: Path) -> str:
     return (f"{ckpt['path']} keeps the last completed epoch ({ckpt['epochs_done']} of {ckpt['n_epoch']})" if ckpt
             else "No epoch had completed, so nothing was saved")
 
-def _say(message): print(f"groundup-train: {message}", file=sys.stderr)
+def _speaks() -> bool: return rank_distrib() == 0      # under torchrun, rank 0 speaks for all processes
+def _print(*args, **kwargs):
+    if _speaks(): print(*args, **kwargs)
+def _say(message): _print(f"groundup-train: {message}", file=sys.stderr)
 
 def _write_failed(e: OSError, out: Path) -> int:
     what = e.filename or f"a file in {out}"
@@ -295,14 +313,15 @@ def _write_failed(e: OSError, out: Path) -> int:
 
 def _interrupted(args, e: KeyboardInterrupt) -> int:
     how, code = ('Terminated (SIGTERM)', 143) if isinstance(e, Terminated) else ('Interrupted', 130)
-    if args.out.is_dir(): remove_leftovers(args.out)
-    print(f"\n{how}. {_kept(args.out)}: run the same command again to continue.", file=sys.stderr)
+    if args.out.is_dir() and _speaks(): remove_leftovers(args.out)
+    _print(f"\n{how}. {_kept(args.out)}: run the same command again to continue.", file=sys.stderr)
     return code
 
 def main(argv=None, cbs=()) -> int:
     "Entry point of `groundup-train`: parse `argv` (default `sys.argv[1:]`), train, and return the exit code."
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.world_size = num_distrib()                         # 1, or the number of processes torchrun started
     with signals_as_interrupts():
         try: return _main(parser, args, cbs)
         except KeyboardInterrupt as e:
@@ -311,6 +330,7 @@ def main(argv=None, cbs=()) -> int:
 
 def _main(parser, args, cbs) -> int:
     check_args(parser, args)
+    if not _speaks(): return _run(parser, args, cbs)      # rank 0 holds the lock and tidies --out for all processes
     try: lock = lock_out(args.out)
     except OutInUse as e: parser.error(str(e))
     try:
@@ -328,14 +348,14 @@ def _run(parser, args, cbs) -> int:
     except (DatasetError, OSError) as e:
         _say(f"cannot load Fashion-MNIST: {e}")
         return 1
-    if args.subset: data = data._replace(x_train=data.x_train[:args.subset], y_train=data.y_train[:args.subset],
-                                         x_test=data.x_test[:args.subset], y_test=data.y_test[:args.subset])
+    if args.subset: data = data._replace(**{f'{xy}_{split}': getattr(data, f'{xy}_{split}')[:args.subset]
+                                            for xy in 'xy' for split in ('train', 'valid', 'test')})
     nan_guard = StopOnNaN()
     try: loggers = [CSVLogger(args.out / 'history.csv') if kind == 'csv' else TensorBoardLogger(args.out / 'tensorboard') for kind in args.log]
     except ImportError as e:
         _say(f"--log tensorboard: {e}")
         return 2
-    learn = fashion_learner(data, bs=args.bs, lr=args.lr, opt_func=OPTIMIZERS[args.opt], label_smoothing=args.label_smoothing,
+    learn = fashion_learner(data, bs=args.bs // args.world_size, lr=args.lr, opt_func=OPTIMIZERS[args.opt], label_smoothing=args.label_smoothing,
                             seed=args.seed, progress=False, cbs=[RunConfig(config), nan_guard, *([RandomFlip()] if args.flip else []), *loggers, *cbs])
     if args.progress != 'quiet': learn.add_cb(ProgressCallback(args.progress))
     if args.bf16: learn.to_bf16()
@@ -347,45 +367,65 @@ def _run(parser, args, cbs) -> int:
             return 2
     lr = args.lr
     if ckpt is not None:
-        print(message)
+        _print(message)
         saved = ckpt['callbacks']['run_config']
         if args.lr_find: lr = saved['lr']
-        if ckpt['epochs_done'] >= args.epochs: return _finished(learn, args, ckpt, saved)
+        if ckpt['epochs_done'] >= args.epochs: return _finished(learn, args, ckpt, saved, data)
     elif args.lr_find:
         lr = learn.lr_find(show_plot=False).valley
         if not (isinstance(lr, float) and math.isfinite(lr) and lr > 0):
             _say(f"the lr finder found no usable learning rate (it suggested {lr}); give one with --lr instead of --lr-find.")
             return 1
-        print(f"lr finder: using lr {lr:.3g}")
+        _print(f"lr finder: using lr {lr:.3g}")
     learn.run_config.config['lr'] = lr
-    print(f"training {args.epochs} epochs on {len(data.x_train)} images ({args.opt}, lr {lr:.3g}, bs {args.bs}); output in {args.out}")
+    procs = f" on {args.world_size} processes" if args.world_size > 1 else ''
+    _print(f"training {args.epochs} epochs on {len(data.x_train)} images{procs} ({args.opt}, lr {lr:.3g}, bs {args.bs}); output in {args.out}")
+    _print(f"each epoch: train_loss on the training batches; valid_loss and accuracy on the {len(data.x_valid)} validation images")
     start = time.perf_counter()
     try:
-        learn.fit_one_cycle(args.epochs, lr, cbs=SaveCheckpoint(args.out, monitor='accuracy', mode='max'),
-                            resume=ckpt['path'] if ckpt is not None else None)
+        with learn.distrib_ctx():                            # a plain fit in one process; data-parallel under torchrun
+            learn.fit_one_cycle(args.epochs, lr, cbs=SaveCheckpoint(args.out, monitor='accuracy', mode='max'),
+                                resume=ckpt['path'] if ckpt is not None else None)
+            nan_guard.stopped = _any_rank(nan_guard.stopped)
         if nan_guard.stopped:
             epoch, phase, batch, loss = nan_guard.stopped
             _say(f"the loss became {loss} in epoch {epoch}, at {phase} batch {batch}: training diverged, and was stopped. {_kept(args.out)}. "
                  f"Run again with a lower --lr (this run used {lr:.3g}) and --no-resume.")
             return 1
-        metrics = write_outputs(learn, args.out, learn.run_config.config, lr, time.perf_counter() - start)
+        if not _speaks(): return 0                         # rank 0 scores the test set and writes the outputs
+        test = evaluate_test(learn, data)                   # once, for the final model
+        metrics = write_outputs(learn, args.out, learn.run_config.config, lr, time.perf_counter() - start, test)
     except OSError as e: return _write_failed(e, args.out)
     except CheckpointError as e:
         _say(f"{e.problem} Run with --no-resume to start again (replacing it), or use another --out.")
         return 2
-    print(f"test accuracy {metrics['final_accuracy']:.4f} after {args.epochs} epochs "
-          f"({metrics['train_time_s']:.1f} s of training); outputs in {args.out}")
+    print(f"{_summary(metrics)} after {args.epochs} epochs ({metrics['train_time_s']:.1f} s of training); outputs in {args.out}")
     return 0
 
-def _finished(learn, args, ckpt, saved) -> int:
+def _summary(metrics: dict) -> str:
+    "The final numbers, each named for the set it was measured on."
+    return (f"validation accuracy {metrics['valid_accuracy']:.4f} (best {metrics['best_valid_accuracy']:.4f} at epoch "
+            f"{metrics['best_epoch']}, kept in best.pt); test accuracy {metrics['test_accuracy']:.4f} (final model, scored once)")
+
+def _any_rank(stopped):
+    "The first rank's non-None `stopped` (every rank gets the same answer); `stopped` itself in a single process."
+    import torch.distributed as dist
+    if not dist.is_initialized(): return stopped
+    everyone = [None] * dist.get_world_size()
+    dist.all_gather_object(everyone, stopped)
+    return next((s for s in everyone if s is not None), None)
+
+def _finished(learn, args, ckpt, saved, data) -> int:
     "A run that already did all its epochs: (re)write the outputs that are missing from its checkpoint, without training."
+    if not _speaks(): return 0
     missing = [n for n in ('metrics.json', 'loss.png', 'lr.png') if not (args.out/n).is_file()]
+    learn.recorder.load_state_dict(ckpt['callbacks']['recorder'])
     if missing:
-        learn.recorder.load_state_dict(ckpt['callbacks']['recorder'])
-        try: write_outputs(learn, args.out, saved, saved['lr'], 0., only=missing)
+        learn.model.load_state_dict(ckpt['model'])          # the final model, for the test score metrics.json holds
+        try: write_outputs(learn, args.out, saved, saved['lr'], 0., evaluate_test(learn, data), only=missing)
         except OSError as e: return _write_failed(e, args.out)
         print(f"wrote the missing {', '.join(missing)} from {ckpt['path']}")
-    acc = ckpt['callbacks']['recorder']['values'][-1]['accuracy']
-    print(f"This run already finished ({ckpt['epochs_done']} epochs): test accuracy {acc:.4f}. "
+    metrics = json.loads((args.out/'metrics.json').read_text())
+    print(f"This run already finished ({ckpt['epochs_done']} epochs): {_summary(metrics)}. "
           f"Use --no-resume to train again, or another --out.")
     return 0

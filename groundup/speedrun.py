@@ -16,6 +16,7 @@ from torch import nn
 import groundup.lr_finder  # noqa: F401  (adds Learner.lr_find)
 import groundup.mixed_precision  # noqa: F401  (adds Learner.to_bf16 and to_fp16)
 import groundup.schedule  # noqa: F401  (adds Learner.fit_one_cycle)
+from .convolutions import conv_bn, ResBlock
 from .datasets import FashionMNIST, load_fashion_mnist
 from .init import init_kaiming_
 from .learner import Callback, DataLoaders, Learner
@@ -23,8 +24,8 @@ from .optimizer import Adam
 from .training import TensorLoader, accuracy
 
 # %% auto #0
-__all__ = ['fashion_tensors', 'conv_bn', 'ResBlock', 'fashion_cnn', 'fashion_learner', 'evaluate_test', 'confusion_matrix',
-           'plot_confusion', 'worst_classified', 'RandomFlip', 'shift_images', 'RandomShift', 'EMA', 'hflip', 'shifted']
+__all__ = ['fashion_tensors', 'fashion_cnn', 'fashion_learner', 'evaluate_test', 'confusion_matrix', 'plot_confusion',
+           'worst_classified', 'RandomFlip', 'shift_images', 'RandomShift', 'EMA', 'hflip', 'shifted']
 
 # %% ../nbs/11_fashion_speedrun.ipynb #93b14c5c
 def fashion_tensors(path=None, channels_last: bool = True, n_valid: int = 10_000) -> FashionMNIST:
@@ -36,21 +37,6 @@ def fashion_tensors(path=None, channels_last: bool = True, n_valid: int = 10_000
     if channels_last: xs = [x.contiguous(memory_format=torch.channels_last) for x in xs]
     x_train, x_valid, x_test = xs
     return FashionMNIST(x_train, y_train, x_valid, y_valid, x_test, y_test, classes)
-
-# %% ../nbs/11_fashion_speedrun.ipynb #e0a5c2d1
-def conv_bn(ni: int, nf: int, ks: int = 3, stride: int = 2, act: bool = True) -> nn.Sequential:
-    "A `ks`×`ks` convolution from `ni` to `nf` channels (no bias), batch-norm, then ReLU if `act`."
-    layers = [nn.Conv2d(ni, nf, ks, stride, padding=ks // 2, bias=False), nn.BatchNorm2d(nf)]
-    if act: layers.append(nn.ReLU())
-    return nn.Sequential(*layers)
-
-# %% ../nbs/11_fashion_speedrun.ipynb #dc8c1495
-class ResBlock(nn.Module):
-    "Two stride-1 `conv_bn`s on `nf` channels, added to the input: `relu(x + convs(x))`."
-    def __init__(self, nf: int):
-        super().__init__()
-        self.convs = nn.Sequential(conv_bn(nf, nf, stride=1), conv_bn(nf, nf, stride=1, act=False))
-    def forward(self, x): return F.relu(x + self.convs(x))
 
 # %% ../nbs/11_fashion_speedrun.ipynb #55d5f875
 def fashion_cnn(widths=(16, 32, 64, 128), res_at=(1,), n_classes: int = 10, channels_last: bool = True) -> nn.Sequential:

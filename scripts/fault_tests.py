@@ -242,7 +242,7 @@ def small_learner(n=600, bs=50, seed=0):
     from torch import nn
     global _data
     if '_data' not in globals():
-        xt, yt, xv, yv, _ = load_fashion_mnist()
+        xt, yt, xv, yv, *_ = load_fashion_mnist()
         _data = (xt[:2000].reshape(2000, -1).float() / 255, yt[:2000], xv[:200].reshape(200, -1).float() / 255, yv[:200])
     xt, yt, xv, yv = _data
     torch.manual_seed(seed)
