@@ -5,8 +5,10 @@
 # %% ../nbs/11_fashion_speedrun.ipynb #298b5129
 from __future__ import annotations
 
-import contextlib
+import contextlib, os, time
 from functools import partial
+from pathlib import Path
+from typing import NamedTuple
 
 import torch
 from fastcore.basics import patch
@@ -19,13 +21,15 @@ import groundup.schedule  # noqa: F401  (adds Learner.fit_one_cycle)
 from .convolutions import conv_bn, ResBlock
 from .datasets import FashionMNIST, load_fashion_mnist
 from .init import init_kaiming_
-from .learner import Callback, DataLoaders, Learner
+from .learner import CancelValidException, Callback, DataLoaders, Learner, TrainEvalCallback
 from .optimizer import Adam
 from .training import TensorLoader, accuracy
 
 # %% auto #0
-__all__ = ['fashion_tensors', 'fashion_cnn', 'fashion_learner', 'evaluate_test', 'confusion_matrix', 'plot_confusion',
-           'worst_classified', 'RandomFlip', 'shift_images', 'RandomShift', 'EMA', 'hflip', 'shifted']
+__all__ = ['SPRINT', 'FULL', 'PRESETS', 'fashion_tensors', 'fashion_cnn', 'fashion_learner', 'evaluate_test', 'confusion_matrix',
+           'plot_confusion', 'worst_classified', 'RandomFlip', 'shift_images', 'RandomShift', 'EMA', 'hflip', 'shifted',
+           'cpu_features', 'bf16_available', 'ValidateAtEnd', 'recipe', 'recipe_learner', 'SpeedRun', 'score',
+           'speed_run']
 
 # %% ../nbs/11_fashion_speedrun.ipynb #93b14c5c
 def fashion_tensors(path=None, channels_last: bool = True, n_valid: int = 10_000) -> FashionMNIST:
@@ -266,3 +270,92 @@ def tta(self: Learner, dl=None, views=None, with_targets: bool = True):
         total = probs if total is None else total + probs
     total = total / len(views)
     return (total, targets) if with_targets else total
+
+# %% ../nbs/11_fashion_speedrun.ipynb #704a9e4d
+def _cpu_flag(probe: str, flag: str) -> bool | None:
+    "Whether the CPU has instruction set `flag`: PyTorch's helper `torch.cpu.<probe>` if it exists, else /proc/cpuinfo, else None."
+    f = getattr(torch.cpu, probe, None)
+    if f is not None:
+        with contextlib.suppress(Exception): return bool(f())
+    cpuinfo = Path('/proc/cpuinfo')
+    return flag in cpuinfo.read_text().split() if cpuinfo.exists() else None
+
+def cpu_features() -> dict:
+    "Core count, torch threads, PyTorch's CPU capability and whether the CPU has AVX-512 bf16 and AMX tile instructions (None: unknown)."
+    return dict(cores=os.cpu_count(), threads=torch.get_num_threads(), capability=torch.backends.cpu.get_cpu_capability(),
+                avx512_bf16=_cpu_flag('_is_avx512_bf16_supported', 'avx512_bf16'), amx=_cpu_flag('_is_amx_tile_supported', 'amx_tile'))
+
+def bf16_available() -> bool:
+    "Whether bf16 autocast should pay here: training on the CPU (no CUDA device) and a CPU with bf16 dot-product instructions (AVX-512 bf16 or AMX)."
+    if torch.cuda.is_available(): return False
+    features = cpu_features()
+    return bool(features['avx512_bf16'] or features['amx'])
+
+# %% ../nbs/11_fashion_speedrun.ipynb #fe525e9d
+class ValidateAtEnd(Callback):
+    "Skips the validation pass after every epoch of a fit but the last (passes outside a fit always run)."
+    order = TrainEvalCallback.order + 1                # just after the model is put in eval mode, before anything measures
+    def __init__(self): self._in_fit = False
+    def before_fit(self): self._in_fit = True
+    def after_fit(self): self._in_fit = False
+    def before_validate(self):
+        if self._in_fit and self.learn.epoch < self.learn.n_epoch - 1: raise CancelValidException()
+
+# %% ../nbs/11_fashion_speedrun.ipynb #ea128c29
+SPRINT = dict(epochs=8, lr=2e-2, bs=256, widths=(16, 32, 64, 128), res_at=(1,), label_smoothing=0.1, flip=True, shift=0,
+              ema=None, ema_buffers='average', tta=True, bf16='auto', validate='end')
+FULL = {**SPRINT, 'epochs': 24, 'shift': 1}
+PRESETS = {'sprint': SPRINT, 'full': FULL}
+
+def recipe(preset='sprint', **changes) -> dict:
+    "The recipe of `preset` (a name in `PRESETS`, or a recipe dict) with `changes`; unknown names are an error."
+    if isinstance(preset, str):
+        if preset not in PRESETS: raise ValueError(f"No preset {preset!r}: the presets are {sorted(PRESETS)}.")
+        preset = PRESETS[preset]
+    unknown = sorted(set(changes) - set(SPRINT)) + sorted(set(preset) - set(SPRINT))
+    if unknown: raise ValueError(f"Not recipe entries: {unknown}. A recipe has {sorted(SPRINT)}.")
+    out = {**SPRINT, **preset, **changes}
+    if out['bf16'] not in (True, False, 'auto'): raise ValueError(f"bf16 must be True, False or 'auto', got {out['bf16']!r}.")
+    if out['validate'] not in ('epoch', 'end'): raise ValueError(f"validate must be 'epoch' or 'end', got {out['validate']!r}.")
+    return out
+
+def recipe_learner(data: FashionMNIST, recipe: dict, seed: int = 0, opt_func=Adam, cbs=(), progress: bool = False) -> Learner:
+    "A `fashion_learner` for `recipe` (see `recipe()`): its model, augmentation, `EMA`, bf16 and validation, and `cbs`."
+    r = recipe
+    torch.manual_seed(seed)
+    model = fashion_cnn(widths=tuple(r['widths']), res_at=tuple(r['res_at']))
+    extra = [*([RandomFlip()] if r['flip'] else []), *([RandomShift(r['shift'])] if r['shift'] else []),
+             *([EMA(r['ema'], r['ema_buffers'])] if r['ema'] else []), *([ValidateAtEnd()] if r['validate'] == 'end' else [])]
+    learn = fashion_learner(data, model=model, bs=r['bs'], lr=r['lr'], opt_func=opt_func, label_smoothing=r['label_smoothing'],
+                            seed=seed, cbs=[*extra, *cbs], progress=progress)
+    if r['bf16'] is True or (r['bf16'] == 'auto' and bf16_available()): learn.to_bf16()
+    return learn
+
+# %% ../nbs/11_fashion_speedrun.ipynb #284964c3
+class SpeedRun(NamedTuple):
+    "A trained recipe: its Learner, recipe, seconds of fitting, and its score on `split` (with and without TTA) and the seconds the scoring took."
+    learn: Learner; recipe: dict; fit_seconds: float; split: str; accuracy: float; plain_accuracy: float; score_seconds: float
+    @property
+    def seconds(self) -> float: return self.fit_seconds + self.score_seconds     # the clock: fit, then scoring
+
+def score(learn: Learner, x: torch.Tensor, y: torch.Tensor, tta: bool = True) -> tuple[float, float, float]:
+    "`(accuracy, plain accuracy, seconds)` of `learn` on images `x`, labels `y`: with `learn.tta()` if `tta`; the plain one (images alone) after the clock."
+    dl = TensorLoader(x, y, bs=1000)
+    start = time.perf_counter()
+    probs, targets = learn.tta(dl) if tta else learn.get_preds(dl)
+    seconds = time.perf_counter() - start
+    acc = accuracy(probs, targets).item()
+    plain = accuracy(learn.get_preds(dl)[0], targets).item() if tta else acc
+    return acc, plain, seconds
+
+def speed_run(data: FashionMNIST, preset='sprint', seed: int = 0, split: str = 'valid', progress: bool = False, **changes) -> SpeedRun:
+    "Train `recipe(preset, **changes)` from scratch on `data` and score it on `split` ('valid', or 'test' for a final figure)."
+    if split not in ('valid', 'test'): raise ValueError(f"split must be 'valid' (for choices) or 'test' (for a final figure), got {split!r}.")
+    r = recipe(preset, **changes)
+    learn = recipe_learner(data, r, seed=seed, progress=progress)
+    start = time.perf_counter()
+    learn.fit_one_cycle(r['epochs'], r['lr'])
+    fit_seconds = time.perf_counter() - start
+    x, y = (data.x_valid, data.y_valid) if split == 'valid' else (data.x_test, data.y_test)
+    acc, plain, seconds = score(learn, x, y, tta=r['tta'])
+    return SpeedRun(learn, r, fit_seconds, split, acc, plain, seconds)
