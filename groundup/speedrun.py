@@ -26,10 +26,10 @@ from .optimizer import Adam
 from .training import TensorLoader, accuracy
 
 # %% auto #0
-__all__ = ['SPRINT', 'FULL', 'PRESETS', 'fashion_tensors', 'fashion_cnn', 'fashion_learner', 'evaluate_test', 'confusion_matrix',
-           'plot_confusion', 'worst_classified', 'RandomFlip', 'shift_images', 'RandomShift', 'EMA', 'hflip', 'shifted',
-           'cpu_features', 'bf16_available', 'ValidateAtEnd', 'recipe', 'recipe_learner', 'SpeedRun', 'score',
-           'speed_run']
+__all__ = ['SPRINT', 'FULL', 'PRESETS', 'TTA_VIEWS', 'fashion_tensors', 'fashion_cnn', 'fashion_learner', 'evaluate_test',
+           'confusion_matrix', 'plot_confusion', 'worst_classified', 'RandomFlip', 'shift_images', 'RandomShift', 'EMA',
+           'hflip', 'shifted', 'cpu_features', 'bf16_available', 'ValidateAtEnd', 'recipe', 'recipe_learner',
+           'SpeedRun', 'score', 'speed_run']
 
 # %% ../nbs/11_fashion_speedrun.ipynb #93b14c5c
 def fashion_tensors(path=None, channels_last: bool = True, n_valid: int = 10_000) -> FashionMNIST:
@@ -316,6 +316,7 @@ def recipe(preset='sprint', **changes) -> dict:
     if unknown: raise ValueError(f"Not recipe entries: {unknown}. A recipe has {sorted(SPRINT)}.")
     out = {**SPRINT, **preset, **changes}
     if out['bf16'] not in (True, False, 'auto'): raise ValueError(f"bf16 must be True, False or 'auto', got {out['bf16']!r}.")
+    if out['tta'] not in (False, True, 'shifts'): raise ValueError(f"tta must be False, True or 'shifts', got {out['tta']!r}.")
     if out['validate'] not in ('epoch', 'end'): raise ValueError(f"validate must be 'epoch' or 'end', got {out['validate']!r}.")
     return out
 
@@ -338,11 +339,15 @@ class SpeedRun(NamedTuple):
     @property
     def seconds(self) -> float: return self.fit_seconds + self.score_seconds     # the clock: fit, then scoring
 
-def score(learn: Learner, x: torch.Tensor, y: torch.Tensor, tta: bool = True) -> tuple[float, float, float]:
-    "`(accuracy, plain accuracy, seconds)` of `learn` on images `x`, labels `y`: with `learn.tta()` if `tta`; the plain one (images alone) after the clock."
+TTA_VIEWS = {True: (None, hflip),
+             'shifts': (None, hflip, shifted(1, 0), shifted(-1, 0), shifted(0, 1), shifted(0, -1))}
+
+def score(learn: Learner, x: torch.Tensor, y: torch.Tensor, tta=True) -> tuple[float, float, float]:
+    "`(accuracy, plain accuracy, seconds)` of `learn` on images `x`, labels `y`: with `learn.tta` over `TTA_VIEWS[tta]` unless `tta` is False; the plain one (images alone) after the clock."
+    if tta is not False and tta not in TTA_VIEWS: raise ValueError(f"tta must be False, True (the images and their mirror) or 'shifts' (and 1-pixel shifts), got {tta!r}.")
     dl = TensorLoader(x, y, bs=1000)
     start = time.perf_counter()
-    probs, targets = learn.tta(dl) if tta else learn.get_preds(dl)
+    probs, targets = learn.tta(dl, views=TTA_VIEWS[tta]) if tta else learn.get_preds(dl)
     seconds = time.perf_counter() - start
     acc = accuracy(probs, targets).item()
     plain = accuracy(learn.get_preds(dl)[0], targets).item() if tta else acc
