@@ -29,13 +29,13 @@ def mlp_learner(data, subset):
     x_train, y_train = data.x_train[:subset].flatten(1), data.y_train[:subset]
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(784, 50), nn.ReLU(), nn.Linear(50, 10))
-    dls = DataLoaders.from_tensors(x_train.contiguous(), y_train, data.x_test.flatten(1).contiguous(), data.y_test, bs=64,
+    dls = DataLoaders.from_tensors(x_train.contiguous(), y_train, data.x_valid.flatten(1).contiguous(), data.y_valid, bs=64,
                                    generator=torch.Generator().manual_seed(0))
     return Learner(model, dls, lr=0.1, metrics=accuracy, progress=False, loss_func=F.cross_entropy)
 
 
 def cnn_learner(data, subset):
-    sub = type(data)(data.x_train[:subset], data.y_train[:subset], data.x_test, data.y_test, data.classes) if subset else data
+    sub = data._replace(x_train=data.x_train[:subset], y_train=data.y_train[:subset]) if subset else data
     return fashion_learner(sub, fashion_cnn(), seed=0, progress=False)
 
 

@@ -39,10 +39,10 @@ def make(model_name, data, bs, subset):
         torch.manual_seed(0)
         model = nn.Sequential(nn.Linear(784, 50), nn.ReLU(), nn.Linear(50, 10))
         dls = DataLoaders.from_tensors(data.x_train[:subset].flatten(1).contiguous(), data.y_train[:subset],
-                                       data.x_test.flatten(1).contiguous(), data.y_test, bs=bs, valid_bs=1000,
+                                       data.x_valid.flatten(1).contiguous(), data.y_valid, bs=bs, valid_bs=1000,
                                        generator=torch.Generator().manual_seed(0))
         return Learner(model, dls, lr=0.1, metrics=accuracy, progress=False, loss_func=F.cross_entropy)
-    sub = type(data)(data.x_train[:subset], data.y_train[:subset], data.x_test, data.y_test, data.classes)
+    sub = data._replace(x_train=data.x_train[:subset], y_train=data.y_train[:subset])
     return fashion_learner(sub, fashion_cnn(), bs=bs, seed=0, progress=False)
 
 
@@ -65,7 +65,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--models', default='mlp,cnn')
     p.add_argument('--rounds', type=int, default=2)
-    p.add_argument('--subset', type=int, default=60000, help='training images (the test set is always all 10,000)')
+    p.add_argument('--subset', type=int, default=50000, help="training images (the validation set is always all 10,000)")
     args = p.parse_args()
     data = fashion_tensors()
     print(f"torch {torch.__version__}, {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "

@@ -31,7 +31,7 @@ from groundup.training import accuracy
 
 
 def get_data():
-    x_train, y_train, x_valid, y_valid, _ = load_fashion_mnist()
+    x_train, y_train, x_valid, y_valid, *_ = load_fashion_mnist()
     x_train, x_valid = [x.reshape(len(x), -1).float() / 255 for x in (x_train, x_valid)]
     mean, std = x_train.mean(), x_train.std()
     return (x_train - mean) / std, y_train, (x_valid - mean) / std, y_valid

@@ -57,12 +57,12 @@ warnings.filterwarnings('ignore', message='.*LeafSpec.*')
 def mlp_task():
     "The 784-50-10 MLP on flattened, normalised images: so little work per batch that the loop's overhead shows."
     from groundup.datasets import load_fashion_mnist
-    x_train, y_train, x_test, y_test, _ = load_fashion_mnist()
-    x_train, x_test = [x.reshape(len(x), -1).float() / 255 for x in (x_train, x_test)]
+    x_train, y_train, x_valid, y_valid, *_ = load_fashion_mnist()
+    x_train, x_valid = [x.reshape(len(x), -1).float() / 255 for x in (x_train, x_valid)]
     mean, std = x_train.mean(), x_train.std()
     torch.manual_seed(SEED)
     model = nn.Sequential(nn.Linear(784, 50), nn.ReLU(), nn.Linear(50, 10))
-    return model, ((x_train - mean) / std, y_train, (x_test - mean) / std, y_test)
+    return model, ((x_train - mean) / std, y_train, (x_valid - mean) / std, y_valid)
 
 
 def cnn_task():
@@ -71,9 +71,9 @@ def cnn_task():
     except ImportError as e:
         sys.exit(f"--model cnn needs groundup.speedrun.fashion_cnn and fashion_tensors (nbs/11_fashion_speedrun.ipynb), "
                  f"which this checkout lacks ({e}). Run `nbdev_export`, or benchmark the MLP with --model mlp.")
-    x_train, y_train, x_test, y_test, _ = fashion_tensors()
+    x_train, y_train, x_valid, y_valid, *_ = fashion_tensors()
     torch.manual_seed(SEED)
-    return fashion_cnn(), (x_train, y_train, x_test, y_test)
+    return fashion_cnn(), (x_train, y_train, x_valid, y_valid)
 
 
 def torch_loader(x, y, bs):
@@ -184,7 +184,7 @@ def main():
     bs = args.bs or (64 if args.model == 'mlp' else 256)
     rounds = args.rounds or (7 if args.model == 'mlp' else 3)
 
-    base_model, (x_train, y_train, x_test, y_test) = (mlp_task if args.model == 'mlp' else cnn_task)()
+    base_model, (x_train, y_train, x_valid, y_valid) = (mlp_task if args.model == 'mlp' else cnn_task)()
     times, losses = {k: [] for k in names}, {}
 
     def run(k):
@@ -192,7 +192,7 @@ def main():
         model = copy.deepcopy(base_model)                             # same initial weights for every variant and round
         t = VARIANTS[k](model, x_train, y_train, bs)
         if torch.get_num_threads() != args.threads: print(f"warning: {k} changed torch threads to {torch.get_num_threads()}")
-        losses.setdefault(k, set()).add(round(test_loss(model, x_test, y_test), 6))
+        losses.setdefault(k, set()).add(round(test_loss(model, x_valid, y_valid), 6))
         return t
 
     for k in names: run(k)                                            # warm-up: lazy imports, allocator, caches

@@ -15,8 +15,10 @@ from .optimizer import *            # 06: the optimizer built from steppers
 from .mixed_precision import *      # 07: MixedPrecision, GradientClip, Learner.to_fp16/to_bf16
 from .lr_finder import *            # 08: LRFinder, Learner.lr_find
 from .checkpoint import *           # 09: SaveCheckpoint, fit(resume=...)
-from .speedrun import *             # 10: the capstone CNN and its data
+from .convolutions import *         # 10: convolutions by im2col, BatchNorm, conv_bn, ResBlock
+from .speedrun import *             # 11: the capstone CNN and its data
 from .distributed import *          # 12: data-parallel training, learn.distrib_ctx()
-from . import datasets, init, training, learner, schedule, optimizer, mixed_precision, lr_finder, checkpoint, speedrun, distributed
-__all__ = [name for module in (datasets, init, training, learner, schedule, optimizer, mixed_precision, lr_finder, checkpoint, speedrun, distributed)
+from .recurrent import *            # 14: RowLSTM, ModelResetter, RNNRegularizer
+from . import datasets, init, training, learner, schedule, optimizer, mixed_precision, lr_finder, checkpoint, convolutions, speedrun, distributed, recurrent
+__all__ = [name for module in (datasets, init, training, learner, schedule, optimizer, mixed_precision, lr_finder, checkpoint, convolutions, speedrun, distributed, recurrent)
            for name in module.__all__]                                # what `import *` of this module gives

@@ -15,8 +15,8 @@ import torch
 # %% auto #0
 __all__ = ['IDX_DTYPES', 'IDX_CODES', 'FASHION_MNIST_FILES', 'FASHION_MNIST_CLASSES', 'FASHION_MNIST_URL', 'SYSTEM_DATA_DIR',
            'DATA_ENV_VAR', 'DatasetError', 'read_idx', 'encode_idx', 'read_maybe_gzipped', 'check_sha256',
-           'atomic_writer', 'atomic_write_bytes', 'default_cache_dir', 'find_idx_file', 'download_bytes', 'fetch_idx',
-           'FashionMNIST', 'load_fashion_mnist', 'show_images']
+           'atomic_writer', 'atomic_write_bytes', 'default_cache_dir', 'find_idx_file', 'download_bytes',
+           'stratified_split', 'fetch_idx', 'FashionMNIST', 'load_fashion_mnist', 'show_images']
 
 # %% ../nbs/00_datasets.ipynb #f65a9c38
 class DatasetError(RuntimeError):
@@ -173,6 +173,26 @@ def _missing_message(name, looked, download_error):
             f"or pass path='/that/folder'\n"
             f"  - allow the download (download=True) on a machine that can reach {FASHION_MNIST_URL}")
 
+# %% ../nbs/00_datasets.ipynb #9e8e1ab4
+def stratified_split(y: torch.Tensor, n_valid: int, seed: int = 42) -> tuple[torch.Tensor, torch.Tensor]:
+    "Sorted indices `(train, valid)` of labels `y`: `n_valid` items in valid, each class in proportion to its size, chosen by a seeded shuffle."
+    y = torch.as_tensor(y)
+    if y.dim() != 1: raise ValueError(f"stratified_split needs a 1-d tensor of labels, got shape {list(y.shape)}.")
+    if not 0 <= n_valid < len(y):
+        raise ValueError(f"n_valid={n_valid} must be at least 0 and less than the {len(y)} items, so both sets are usable: "
+                         f"pass a smaller n_valid (0 keeps every item for training).")
+    classes, counts = y.unique(return_counts=True)
+    share = counts.double() * n_valid / len(y)                 # each class's ideal share of the validation set
+    take = share.floor().long()
+    short = n_valid - int(take.sum())                            # hand the rounding leftovers to the largest remainders
+    if short: take[torch.argsort(share - take, descending=True, stable=True)[:short]] += 1
+    perm = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))
+    shuffled = y[perm]
+    valid = torch.cat([perm[shuffled == c][:k] for c, k in zip(classes, take)]).sort().values
+    keep = torch.ones(len(y), dtype=torch.bool)
+    keep[valid] = False
+    return keep.nonzero().squeeze(1), valid
+
 # %% ../nbs/00_datasets.ipynb #82efe290
 def fetch_idx(name: str, path=None, download: bool = True, verify: bool = True, cache_dir=None,
               system_dir=SYSTEM_DATA_DIR, url: str = FASHION_MNIST_URL) -> bytes:
@@ -218,17 +238,20 @@ def fetch_idx(name: str, path=None, download: bool = True, verify: bool = True, 
 
 # %% ../nbs/00_datasets.ipynb #ab1223e8
 class FashionMNIST(NamedTuple):
-    "Fashion-MNIST as tensors: uint8 images (N×28×28) and int64 labels for each split, and the class names."
+    "Fashion-MNIST as tensors: uint8 images (N×28×28) and int64 labels for the training, validation and test sets, and the class names."
     x_train: torch.Tensor
     y_train: torch.Tensor
+    x_valid: torch.Tensor
+    y_valid: torch.Tensor
     x_test: torch.Tensor
     y_test: torch.Tensor
     classes: list
 
 # %% ../nbs/00_datasets.ipynb #ce780329
 def load_fashion_mnist(path=None, download: bool = True, verify: bool = True, cache_dir=None,
-                       system_dir=SYSTEM_DATA_DIR, url: str = FASHION_MNIST_URL) -> FashionMNIST:
-    "Fashion-MNIST from `path`, `$GROUNDUP_DATA`, the cache, the system copy, or a download, in that order."
+                       system_dir=SYSTEM_DATA_DIR, url: str = FASHION_MNIST_URL,
+                       n_valid: int = 10_000, split_seed: int = 42) -> FashionMNIST:
+    "Fashion-MNIST from `path`, `$GROUNDUP_DATA`, the cache, the system copy, or a download, in that order; `n_valid` training images set aside for validation."
     kw = dict(path=path, download=download, verify=verify, cache_dir=cache_dir, system_dir=system_dir, url=url)
     def load(name):
         data = fetch_idx(name, **kw)
@@ -239,7 +262,13 @@ def load_fashion_mnist(path=None, download: bool = True, verify: bool = True, ca
         if x.dim() != 3 or y.dim() != 1 or len(x) != len(y):
             raise DatasetError(f"The {split} images {list(x.shape)} and labels {list(y.shape)} do not match: "
                                f"expected N×H×W images and N labels.")
-    return FashionMNIST(x_train, y_train.long(), x_test, y_test.long(), list(FASHION_MNIST_CLASSES))
+    if not 0 <= n_valid < len(y_train):
+        raise DatasetError(f"n_valid={n_valid} asks for more validation images than the {len(y_train)} training images allow: "
+                           f"pass an n_valid below {len(y_train)} (n_valid=0 keeps them all for training).")
+    y_train = y_train.long()
+    train, valid = stratified_split(y_train, n_valid, split_seed)
+    return FashionMNIST(x_train[train], y_train[train], x_train[valid], y_train[valid], x_test, y_test.long(),
+                        list(FASHION_MNIST_CLASSES))
 
 # %% ../nbs/00_datasets.ipynb #e6ff4cfa
 def show_images(images, titles=None, ncols: int = 8, imsize: float = 1.3, cmap: str = 'Greys', suptitle=None):

@@ -23,8 +23,7 @@ __all__ = ['CANCEL_EXCEPTIONS', 'EVENTS', 'CANCEL_EVENTS', 'DataLoaders', 'Cance
            'CancelTrainException', 'CancelValidException', 'CancelBatchException', 'CancelBackwardException',
            'CancelStepException', 'snake_name', 'Callback', 'sort_callbacks', 'lrs_for_groups', 'Learner',
            'TrainEvalCallback', 'default_device', 'to_device', 'DeviceCallback', 'Recorder', 'GradientAccumulation',
-           'ProgressCallback', 'CSVLogger', 'TensorBoardLogger', 'TerminateOnNaN', 'ModelResetter',
-           'ShortEpochCallback', 'GatherPreds']
+           'ProgressCallback', 'CSVLogger', 'TensorBoardLogger', 'TerminateOnNaN', 'ShortEpochCallback', 'GatherPreds']
 
 # %% ../nbs/04_callbacks.ipynb #0f16dee4
 class DataLoaders:
@@ -708,13 +707,6 @@ class TerminateOnNaN(Callback):
         stage = 'training' if self.training else 'validation'
         print(f"TerminateOnNaN: the loss is {loss.detach().flatten()[0].item()} at epoch {self.epoch}, {stage} batch {self.iter}: stopping.", file=sys.stderr)
         raise CancelFitException()
-
-# %% ../nbs/04_callbacks.ipynb #dacfaa99
-class ModelResetter(Callback):
-    "Calls `model.reset()` (e.g. an RNN's hidden state) before training, before validation and after fitting."
-    def _reset(self):
-        if hasattr(self.model, 'reset'): self.model.reset()
-    before_train = before_validate = after_fit = _reset
 
 # %% ../nbs/04_callbacks.ipynb #b51b4088
 class ShortEpochCallback(Callback):

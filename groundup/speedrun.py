@@ -14,40 +14,27 @@ from torch import nn
 import groundup.lr_finder  # noqa: F401  (adds Learner.lr_find)
 import groundup.mixed_precision  # noqa: F401  (adds Learner.to_bf16 and to_fp16)
 import groundup.schedule  # noqa: F401  (adds Learner.fit_one_cycle)
+from .convolutions import conv_bn, ResBlock
 from .datasets import FashionMNIST, load_fashion_mnist
 from .init import init_kaiming_
 from .learner import Callback, DataLoaders, Learner
 from .optimizer import Adam
-from .training import accuracy
+from .training import TensorLoader, accuracy
 
 # %% auto #0
-__all__ = ['fashion_tensors', 'conv_bn', 'ResBlock', 'fashion_cnn', 'fashion_learner', 'confusion_matrix', 'plot_confusion',
+__all__ = ['fashion_tensors', 'fashion_cnn', 'fashion_learner', 'evaluate_test', 'confusion_matrix', 'plot_confusion',
            'worst_classified', 'RandomFlip']
 
 # %% ../nbs/11_fashion_speedrun.ipynb #93b14c5c
-def fashion_tensors(path=None, channels_last: bool = True) -> FashionMNIST:
-    "Fashion-MNIST as normalised float images `[N,1,28,28]` (training-set mean and std) and int64 labels."
-    x_train, y_train, x_test, y_test, classes = load_fashion_mnist(path)
-    x_train, x_test = (x.float().div_(255).unsqueeze(1) for x in (x_train, x_test))
-    mean, std = x_train.mean(), x_train.std()
-    x_train, x_test = (x_train - mean) / std, (x_test - mean) / std
-    if channels_last: x_train, x_test = (x.contiguous(memory_format=torch.channels_last) for x in (x_train, x_test))
-    return FashionMNIST(x_train, y_train, x_test, y_test, classes)
-
-# %% ../nbs/11_fashion_speedrun.ipynb #e0a5c2d1
-def conv_bn(ni: int, nf: int, ks: int = 3, stride: int = 2, act: bool = True) -> nn.Sequential:
-    "A `ks`×`ks` convolution from `ni` to `nf` channels (no bias), batch-norm, then ReLU if `act`."
-    layers = [nn.Conv2d(ni, nf, ks, stride, padding=ks // 2, bias=False), nn.BatchNorm2d(nf)]
-    if act: layers.append(nn.ReLU())
-    return nn.Sequential(*layers)
-
-# %% ../nbs/11_fashion_speedrun.ipynb #dc8c1495
-class ResBlock(nn.Module):
-    "Two stride-1 `conv_bn`s on `nf` channels, added to the input: `relu(x + convs(x))`."
-    def __init__(self, nf: int):
-        super().__init__()
-        self.convs = nn.Sequential(conv_bn(nf, nf, stride=1), conv_bn(nf, nf, stride=1, act=False))
-    def forward(self, x): return F.relu(x + self.convs(x))
+def fashion_tensors(path=None, channels_last: bool = True, n_valid: int = 10_000) -> FashionMNIST:
+    "Fashion-MNIST as normalised float images `[N,1,28,28]` (training-set mean and std) and int64 labels: train, validation (`n_valid` carved from the training images) and test."
+    x_train, y_train, x_valid, y_valid, x_test, y_test, classes = load_fashion_mnist(path, n_valid=n_valid)
+    xs = [x.float().div_(255).unsqueeze(1) for x in (x_train, x_valid, x_test)]
+    mean, std = xs[0].mean(), xs[0].std()
+    xs = [(x - mean) / std for x in xs]
+    if channels_last: xs = [x.contiguous(memory_format=torch.channels_last) for x in xs]
+    x_train, x_valid, x_test = xs
+    return FashionMNIST(x_train, y_train, x_valid, y_valid, x_test, y_test, classes)
 
 # %% ../nbs/11_fashion_speedrun.ipynb #55d5f875
 def fashion_cnn(widths=(16, 32, 64, 128), res_at=(1,), n_classes: int = 10, channels_last: bool = True) -> nn.Sequential:
@@ -68,15 +55,21 @@ def fashion_cnn(widths=(16, 32, 64, 128), res_at=(1,), n_classes: int = 10, chan
 def fashion_learner(data: FashionMNIST, model: nn.Module | None = None, bs: int = 256, lr: float = 1e-2,
                     opt_func=Adam, label_smoothing: float = 0., seed: int | None = None, cbs=None,
                     progress: bool = True) -> Learner:
-    "A `Learner` for `model` (default `fashion_cnn()`) on `data` from `fashion_tensors`: `opt_func`, cross-entropy, test accuracy."
+    "A `Learner` for `model` (default `fashion_cnn()`) on `data` from `fashion_tensors`: `opt_func`, cross-entropy, accuracy on the validation set."
     generator = None
     if seed is not None:
         torch.manual_seed(seed)
         generator = torch.Generator().manual_seed(seed)
     if model is None: model = fashion_cnn()
-    dls = DataLoaders.from_tensors(data.x_train, data.y_train, data.x_test, data.y_test, bs=bs, valid_bs=1000, generator=generator)
+    dls = DataLoaders.from_tensors(data.x_train, data.y_train, data.x_valid, data.y_valid, bs=bs, valid_bs=1000, generator=generator)
     loss_func = partial(F.cross_entropy, label_smoothing=label_smoothing) if label_smoothing else F.cross_entropy
     return Learner(model, dls, loss_func=loss_func, lr=lr, opt_func=opt_func, metrics=accuracy, cbs=cbs, progress=progress)
+
+# %% ../nbs/11_fashion_speedrun.ipynb #36eb9f2a
+def evaluate_test(learn: Learner, data: FashionMNIST, bs: int = 1000) -> dict:
+    "Loss and metrics of `learn`'s model on `data`'s test set (score it once, for the final recipe: choices are made on validation)."
+    if len(data.x_test) == 0: raise ValueError("This data has no test images: fashion_tensors() gives the 10,000 official ones.")
+    return learn.validate(TensorLoader(data.x_test, data.y_test, bs=bs))
 
 # %% ../nbs/11_fashion_speedrun.ipynb #4fb1947f
 def confusion_matrix(preds: torch.Tensor, targets: torch.Tensor, n_classes: int | None = None) -> torch.Tensor:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Fault tests for groundup's checkpoints (notebook 09) and the `groundup-train` command (notebook 12).
+"""Fault tests for groundup's checkpoints (notebook 09) and the `groundup-train` command (notebook 13).
 
 Each case provokes one fault (a damaged or hand-edited checkpoint, an unusable --out, a full disk, a
 second run on the same folder, Ctrl-C or SIGTERM at some point, an extreme option value...) and sorts
@@ -242,7 +242,7 @@ def small_learner(n=600, bs=50, seed=0):
     from torch import nn
     global _data
     if '_data' not in globals():
-        xt, yt, xv, yv, _ = load_fashion_mnist()
+        xt, yt, xv, yv, *_ = load_fashion_mnist()
         _data = (xt[:2000].reshape(2000, -1).float() / 255, yt[:2000], xv[:200].reshape(200, -1).float() / 255, yv[:200])
     xt, yt, xv, yv = _data
     torch.manual_seed(seed)
