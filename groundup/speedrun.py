@@ -5,9 +5,13 @@
 # %% ../nbs/11_fashion_speedrun.ipynb #298b5129
 from __future__ import annotations
 
+import contextlib, os, time
 from functools import partial
+from pathlib import Path
+from typing import NamedTuple
 
 import torch
+from fastcore.basics import patch
 import torch.nn.functional as F
 from torch import nn
 
@@ -17,13 +21,15 @@ import groundup.schedule  # noqa: F401  (adds Learner.fit_one_cycle)
 from .convolutions import conv_bn, ResBlock
 from .datasets import FashionMNIST, load_fashion_mnist
 from .init import init_kaiming_
-from .learner import Callback, DataLoaders, Learner
+from .learner import CancelValidException, Callback, DataLoaders, Learner, TrainEvalCallback
 from .optimizer import Adam
 from .training import TensorLoader, accuracy
 
 # %% auto #0
-__all__ = ['fashion_tensors', 'fashion_cnn', 'fashion_learner', 'evaluate_test', 'confusion_matrix', 'plot_confusion',
-           'worst_classified', 'RandomFlip']
+__all__ = ['SPRINT', 'FULL', 'PRESETS', 'fashion_tensors', 'fashion_cnn', 'fashion_learner', 'evaluate_test', 'confusion_matrix',
+           'plot_confusion', 'worst_classified', 'RandomFlip', 'shift_images', 'RandomShift', 'EMA', 'hflip', 'shifted',
+           'cpu_features', 'bf16_available', 'ValidateAtEnd', 'recipe', 'recipe_learner', 'SpeedRun', 'score',
+           'speed_run']
 
 # %% ../nbs/11_fashion_speedrun.ipynb #93b14c5c
 def fashion_tensors(path=None, channels_last: bool = True, n_valid: int = 10_000) -> FashionMNIST:
@@ -116,3 +122,240 @@ class RandomFlip(Callback):
         x = learn.xb[0]
         flip = torch.rand(len(x), 1, 1, 1, device=x.device) < self.p
         learn.xb = (torch.where(flip, x.flip(-1), x), *learn.xb[1:])
+
+# %% ../nbs/11_fashion_speedrun.ipynb #9fe14ffe
+def shift_images(x: torch.Tensor, dy: torch.Tensor, dx: torch.Tensor, pad: int, mode: str = 'replicate') -> torch.Tensor:
+    "Images `x` `[N,C,H,W]` with image `i` moved down `dy[i]` and right `dx[i]` pixels (each in `[-pad, pad]`): one pad, one gather."
+    if x.dim() != 4: raise ValueError(f"shift_images takes a batch of images [N, C, H, W], got shape {list(x.shape)}.")
+    if len(dy) != len(x) or len(dx) != len(x): raise ValueError(f"One shift per image: {len(x)} images, {len(dy)} dy and {len(dx)} dx.")
+    if len(x) and max(dy.abs().max(), dx.abs().max()) > pad:
+        raise ValueError(f"Shifts of up to {int(max(dy.abs().max(), dx.abs().max()))} pixels need pad >= that, got pad={pad}.")
+    n, _, h, w = x.shape
+    padded = F.pad(x, (pad,) * 4, mode=mode) if pad else x
+    rows = (pad - dy.to(x.device))[:, None] + torch.arange(h, device=x.device)       # [N, H]: the padded row each output row reads
+    cols = (pad - dx.to(x.device))[:, None] + torch.arange(w, device=x.device)       # [N, W]
+    out = padded[torch.arange(n, device=x.device)[:, None, None], :, rows[:, :, None], cols[:, None, :]]   # [N, H, W, C]
+    return out.permute(0, 3, 1, 2)                                                   # [N, C, H, W], stored channels-last
+
+# %% ../nbs/11_fashion_speedrun.ipynb #8ab9fb0a
+class RandomShift(Callback):
+    "Batch augmentation: move each training image by a random whole number of pixels in `[-max_shift, max_shift]` down and right, the border repeated; its own `torch.Generator`."
+    order = 5
+    def __init__(self, max_shift: int = 2, seed: int | None = None, mode: str = 'replicate'):
+        if not (isinstance(max_shift, int) and max_shift >= 0): raise ValueError(f"max_shift must be a whole number of pixels >= 0, got {max_shift!r}.")
+        self.max_shift, self.seed, self.mode, self.generator = max_shift, seed, mode, None
+
+    def before_fit(self):
+        if self.generator is not None: return                 # a second fit goes on with the same stream
+        seed = self.seed if self.seed is not None else int(torch.randint(2**62, ()))
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def before_batch(self):
+        learn = self.learn
+        if not learn.training or self.max_shift == 0: return
+        if self.generator is None: self.before_fit()
+        x = learn.xb[0]
+        dy, dx = torch.randint(-self.max_shift, self.max_shift + 1, (2, len(x)), generator=self.generator)
+        learn.xb = (shift_images(x, dy, dx, self.max_shift, self.mode), *learn.xb[1:])
+
+    def state_dict(self) -> dict: return {'generator': None if self.generator is None else self.generator.get_state()}
+    def load_state_dict(self, state: dict):
+        self.generator = None
+        if state['generator'] is not None: self.generator = torch.Generator(); self.generator.set_state(state['generator'])
+
+# %% ../nbs/11_fashion_speedrun.ipynb #bb4219a4
+class EMA(Callback):
+    "Exponential moving average of the weights, `avg = decay*avg + (1-decay)*w` after every optimizer step; validation and predictions use it. Float buffers: averaged, or copied if `buffers='copy'`."
+    order = 45
+    def __init__(self, decay: float = 0.99, buffers: str = 'average'):
+        if not 0 <= decay < 1: raise ValueError(f"EMA decay must be in [0, 1), got {decay}: 0.99 averages over about 100 steps.")
+        if buffers not in ('average', 'copy'): raise ValueError(f"EMA buffers must be 'average' or 'copy', got {buffers!r}.")
+        self.decay, self.buffers = decay, buffers
+        self.avg, self.n_steps, self._kept, self._skipped, self._entries = None, 0, None, False, None
+
+    def _model_entries(self) -> list:
+        "`(name, tensor, averaged)` for every entry of the model's state: parameters and (unless copied) float buffers are averaged."
+        params = {id(p) for p in self.learn.model.parameters()}
+        entries = []
+        for name, t in self.learn.model.state_dict(keep_vars=True).items():
+            averaged = t.is_floating_point() and (id(t) in params or self.buffers == 'average')
+            entries.append((name, t.detach(), averaged))
+        return entries
+
+    def before_fit(self):
+        "Start the average at the weights this fit starts from (a resumed fit then loads the saved one)."
+        self._entries = self._model_entries()
+        self.avg = {name: t.clone() for name, t, _ in self._entries}
+        self.n_steps, self._kept, self._skipped = 0, None, False
+
+    def after_cancel_step(self): self._skipped = True          # e.g. fp16's loss scaler skipped the step
+    @torch.no_grad()
+    def after_step(self):
+        skipped, self._skipped = self._skipped, False
+        if skipped or self.learn.interrupted: return               # no step was taken (after_step runs anyway)
+        for name, t, averaged in self._entries:
+            if averaged: self.avg[name].lerp_(t, 1 - self.decay)   # avg + (1 - decay) * (t - avg)
+            else: self.avg[name].copy_(t)
+        self.n_steps += 1
+
+    @torch.no_grad()
+    def swap_in(self):
+        "Put the averaged weights into the model and keep the training weights aside (no-op if they are in already, or before any fit)."
+        if self.avg is None or self._kept is not None: return
+        if self._entries is None: self._entries = self._model_entries()
+        self._kept = {name: t.clone() for name, t, _ in self._entries}
+        for name, t, _ in self._entries: t.copy_(self.avg[name])
+    @torch.no_grad()
+    def swap_out(self):
+        "Put the training weights back (no-op if they are in)."
+        if self._kept is None: return
+        for name, t, _ in self._entries: t.copy_(self._kept[name])
+        self._kept = None
+
+    @contextlib.contextmanager
+    def averaged(self):
+        "Within the block the model holds the averaged weights (to export it, or save them)."
+        self.swap_in()
+        try: yield self.learn.model
+        finally: self.swap_out()
+
+    def before_validate(self): self.swap_in()
+    def after_validate(self): self.swap_out()
+
+    def state_dict(self) -> dict:
+        return dict(avg=None if self.avg is None else {k: v.clone() for k, v in self.avg.items()}, n_steps=self.n_steps,
+                    decay=self.decay, buffers=self.buffers)
+    def load_state_dict(self, state: dict):
+        if (state['decay'], state['buffers']) != (self.decay, self.buffers):
+            raise ValueError(f"This EMA has decay={self.decay}, buffers={self.buffers!r}, the saved one decay={state['decay']}, "
+                             f"buffers={state['buffers']!r}: build the EMA as the run that saved it did.")
+        self.avg = None if state['avg'] is None else {k: v.clone() for k, v in state['avg'].items()}
+        self.n_steps = state['n_steps']
+
+    def __repr__(self): return f"EMA(decay={self.decay}, buffers={self.buffers!r})"
+
+# %% ../nbs/11_fashion_speedrun.ipynb #7f3b8ab2
+def hflip(x: torch.Tensor) -> torch.Tensor:
+    "A TTA view: the images mirrored left-right."
+    return x.flip(-1)
+
+def shifted(dy: int, dx: int):
+    "A TTA view: the images moved `dy` pixels down and `dx` right (the border repeated)."
+    def view(x):
+        n = len(x)
+        return shift_images(x, torch.full((n,), dy), torch.full((n,), dx), max(abs(dy), abs(dx)))
+    view.__name__ = f"shifted({dy}, {dx})"
+    return view
+
+class _TTAView(Callback):
+    "Applies `view` to the inputs of every validation batch."
+    order = 5
+    def __init__(self, view): self.view = view
+    def before_batch(self):
+        if not self.learn.training: self.learn.xb = (self.view(self.learn.xb[0]), *self.learn.xb[1:])
+
+@patch
+def tta(self: Learner, dl=None, views=None, with_targets: bool = True):
+    "Test-time augmentation: the softmax probabilities of the model's predictions on each of `views` (default: the images and their mirror) of `dl` (default: validation), averaged."
+    views = (None, hflip) if views is None else tuple(views)
+    if not views: raise ValueError("tta needs at least one view, e.g. views=(None, hflip); None is the images as they are.")
+    total, targets = None, None
+    for view in views:
+        cb = None if view is None else _TTAView(view)
+        if cb is not None: self.add_cb(cb)
+        try: preds, targets = self.get_preds(dl)
+        finally:
+            if cb is not None: self.remove_cb(cb)
+        probs = preds.float().softmax(-1)
+        total = probs if total is None else total + probs
+    total = total / len(views)
+    return (total, targets) if with_targets else total
+
+# %% ../nbs/11_fashion_speedrun.ipynb #704a9e4d
+def _cpu_flag(probe: str, flag: str) -> bool | None:
+    "Whether the CPU has instruction set `flag`: PyTorch's helper `torch.cpu.<probe>` if it exists, else /proc/cpuinfo, else None."
+    f = getattr(torch.cpu, probe, None)
+    if f is not None:
+        with contextlib.suppress(Exception): return bool(f())
+    cpuinfo = Path('/proc/cpuinfo')
+    return flag in cpuinfo.read_text().split() if cpuinfo.exists() else None
+
+def cpu_features() -> dict:
+    "Core count, torch threads, PyTorch's CPU capability and whether the CPU has AVX-512 bf16 and AMX tile instructions (None: unknown)."
+    return dict(cores=os.cpu_count(), threads=torch.get_num_threads(), capability=torch.backends.cpu.get_cpu_capability(),
+                avx512_bf16=_cpu_flag('_is_avx512_bf16_supported', 'avx512_bf16'), amx=_cpu_flag('_is_amx_tile_supported', 'amx_tile'))
+
+def bf16_available() -> bool:
+    "Whether bf16 autocast should pay here: training on the CPU (no CUDA device) and a CPU with bf16 dot-product instructions (AVX-512 bf16 or AMX)."
+    if torch.cuda.is_available(): return False
+    features = cpu_features()
+    return bool(features['avx512_bf16'] or features['amx'])
+
+# %% ../nbs/11_fashion_speedrun.ipynb #fe525e9d
+class ValidateAtEnd(Callback):
+    "Skips the validation pass after every epoch of a fit but the last (passes outside a fit always run)."
+    order = TrainEvalCallback.order + 1                # just after the model is put in eval mode, before anything measures
+    def __init__(self): self._in_fit = False
+    def before_fit(self): self._in_fit = True
+    def after_fit(self): self._in_fit = False
+    def before_validate(self):
+        if self._in_fit and self.learn.epoch < self.learn.n_epoch - 1: raise CancelValidException()
+
+# %% ../nbs/11_fashion_speedrun.ipynb #ea128c29
+SPRINT = dict(epochs=8, lr=2e-2, bs=256, widths=(16, 32, 64, 128), res_at=(1,), label_smoothing=0.1, flip=True, shift=0,
+              ema=None, ema_buffers='average', tta=True, bf16='auto', validate='end')
+FULL = {**SPRINT, 'epochs': 24, 'shift': 1}
+PRESETS = {'sprint': SPRINT, 'full': FULL}
+
+def recipe(preset='sprint', **changes) -> dict:
+    "The recipe of `preset` (a name in `PRESETS`, or a recipe dict) with `changes`; unknown names are an error."
+    if isinstance(preset, str):
+        if preset not in PRESETS: raise ValueError(f"No preset {preset!r}: the presets are {sorted(PRESETS)}.")
+        preset = PRESETS[preset]
+    unknown = sorted(set(changes) - set(SPRINT)) + sorted(set(preset) - set(SPRINT))
+    if unknown: raise ValueError(f"Not recipe entries: {unknown}. A recipe has {sorted(SPRINT)}.")
+    out = {**SPRINT, **preset, **changes}
+    if out['bf16'] not in (True, False, 'auto'): raise ValueError(f"bf16 must be True, False or 'auto', got {out['bf16']!r}.")
+    if out['validate'] not in ('epoch', 'end'): raise ValueError(f"validate must be 'epoch' or 'end', got {out['validate']!r}.")
+    return out
+
+def recipe_learner(data: FashionMNIST, recipe: dict, seed: int = 0, opt_func=Adam, cbs=(), progress: bool = False) -> Learner:
+    "A `fashion_learner` for `recipe` (see `recipe()`): its model, augmentation, `EMA`, bf16 and validation, and `cbs`."
+    r = recipe
+    torch.manual_seed(seed)
+    model = fashion_cnn(widths=tuple(r['widths']), res_at=tuple(r['res_at']))
+    extra = [*([RandomFlip()] if r['flip'] else []), *([RandomShift(r['shift'])] if r['shift'] else []),
+             *([EMA(r['ema'], r['ema_buffers'])] if r['ema'] else []), *([ValidateAtEnd()] if r['validate'] == 'end' else [])]
+    learn = fashion_learner(data, model=model, bs=r['bs'], lr=r['lr'], opt_func=opt_func, label_smoothing=r['label_smoothing'],
+                            seed=seed, cbs=[*extra, *cbs], progress=progress)
+    if r['bf16'] is True or (r['bf16'] == 'auto' and bf16_available()): learn.to_bf16()
+    return learn
+
+# %% ../nbs/11_fashion_speedrun.ipynb #284964c3
+class SpeedRun(NamedTuple):
+    "A trained recipe: its Learner, recipe, seconds of fitting, and its score on `split` (with and without TTA) and the seconds the scoring took."
+    learn: Learner; recipe: dict; fit_seconds: float; split: str; accuracy: float; plain_accuracy: float; score_seconds: float
+    @property
+    def seconds(self) -> float: return self.fit_seconds + self.score_seconds     # the clock: fit, then scoring
+
+def score(learn: Learner, x: torch.Tensor, y: torch.Tensor, tta: bool = True) -> tuple[float, float, float]:
+    "`(accuracy, plain accuracy, seconds)` of `learn` on images `x`, labels `y`: with `learn.tta()` if `tta`; the plain one (images alone) after the clock."
+    dl = TensorLoader(x, y, bs=1000)
+    start = time.perf_counter()
+    probs, targets = learn.tta(dl) if tta else learn.get_preds(dl)
+    seconds = time.perf_counter() - start
+    acc = accuracy(probs, targets).item()
+    plain = accuracy(learn.get_preds(dl)[0], targets).item() if tta else acc
+    return acc, plain, seconds
+
+def speed_run(data: FashionMNIST, preset='sprint', seed: int = 0, split: str = 'valid', progress: bool = False, **changes) -> SpeedRun:
+    "Train `recipe(preset, **changes)` from scratch on `data` and score it on `split` ('valid', or 'test' for a final figure)."
+    if split not in ('valid', 'test'): raise ValueError(f"split must be 'valid' (for choices) or 'test' (for a final figure), got {split!r}.")
+    r = recipe(preset, **changes)
+    learn = recipe_learner(data, r, seed=seed, progress=progress)
+    start = time.perf_counter()
+    learn.fit_one_cycle(r['epochs'], r['lr'])
+    fit_seconds = time.perf_counter() - start
+    x, y = (data.x_valid, data.y_valid) if split == 'valid' else (data.x_test, data.y_test)
+    acc, plain, seconds = score(learn, x, y, tta=r['tta'])
+    return SpeedRun(learn, r, fit_seconds, split, acc, plain, seconds)
