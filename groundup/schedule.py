@@ -179,4 +179,4 @@ class ReduceLROnPlateau(TrackerCallback):
         if self.wait < self.patience: return
         self.wait = 0
         for group in self.learn.opt.param_groups: group['lr'] = max(group['lr'] * self.factor, self.min_lr)
-        print(f"ReduceLROnPlateau: {self.monitor} has not improved for {self.patience} epochs: lr now {self.learn.opt.param_groups[0]['lr']:g}.")
+        print(f"ReduceLROnPlateau: {self.monitor} has not improved for {self.patience} epoch{'s' * (self.patience != 1)}: lr now {self.learn.opt.param_groups[0]['lr']:g}.")
