@@ -16,15 +16,16 @@ from .checkpoint import CheckpointError, SaveCheckpoint, read_checkpoint
 from .datasets import DatasetError, atomic_write_bytes
 from .learner import CancelFitException, Callback, CSVLogger, ProgressCallback, TensorBoardLogger, TerminateOnNaN
 from .optimizer import SGD, Adam, RAdam
-from .speedrun import RandomFlip, evaluate_test, fashion_learner, fashion_tensors
+from .speedrun import PRESETS, TTA_VIEWS, bf16_available, evaluate_test, fashion_tensors, recipe, recipe_learner
+from .training import TensorLoader, accuracy
 from .distributed import num_distrib, rank_distrib
 
 # %% auto #0
-__all__ = ['positive_int', 'DEFAULTS', 'OPTIMIZERS', 'EXAMPLES', 'OUTPUT_FILES', 'PROBE', 'LOCK_FILE', 'CONFIG_KEYS',
-           'int_between', 'positive_float', 'fraction', 'build_parser', 'check_out', 'check_args', 'OutInUse',
-           'lock_out', 'unlock_out', 'remove_leftovers', 'RunConfig', 'run_config', 'config_differences',
-           'resume_decision', 'save_figure', 'write_outputs', 'StopOnNaN', 'Terminated', 'signals_as_interrupts',
-           'ignore_signals', 'main']
+__all__ = ['positive_int', 'DEFAULTS', 'PRESET_OPTIONS', 'TTA_CHOICES', 'OPTIMIZERS', 'EXAMPLES', 'OUTPUT_FILES', 'PROBE',
+           'LOCK_FILE', 'CONFIG_KEYS', 'LEGACY', 'int_between', 'positive_float', 'fraction', 'apply_preset',
+           'build_parser', 'check_out', 'check_args', 'OutInUse', 'lock_out', 'unlock_out', 'remove_leftovers',
+           'RunConfig', 'run_config', 'config_differences', 'resume_decision', 'save_figure', 'write_outputs',
+           'StopOnNaN', 'Terminated', 'signals_as_interrupts', 'ignore_signals', 'main', 'run_recipe', 'test_score']
 
 # %% ../nbs/13_cli.ipynb #10e482b7
 def int_between(lo: int, hi: int, what: str = 'a whole number'):
@@ -60,12 +61,16 @@ def fraction(s: str) -> float:
     return v
 
 # %% ../nbs/13_cli.ipynb #83b49a7c
-DEFAULTS = dict(epochs=15, lr=1e-2, bs=256, opt='adam', label_smoothing=0.1, flip=True, seed=0, out=Path('runs/fashion'))
+DEFAULTS = dict(preset='full', opt='adam', ema=0.99, seed=0, out=Path('runs/fashion'))
+PRESET_OPTIONS = ('epochs', 'lr', 'bs', 'label_smoothing', 'flip', 'shift', 'tta', 'bf16')   # default: the preset's value
+TTA_CHOICES = {'none': False, 'flip': True, 'shifts': 'shifts'}
 OPTIMIZERS = {'adam': Adam, 'radam': RAdam, 'sgd': SGD}
 
 EXAMPLES = """\
 examples:
-  groundup-train                               train with the defaults, into runs/fashion
+  groundup-train                               the full preset, into runs/fashion
+  groundup-train --preset sprint --out runs/sprint
+                                               the sprint preset (fewer epochs, no shifts)
   groundup-train --epochs 5 --out runs/quick   a shorter run, in its own folder
   groundup-train --lr-find --opt radam         pick the learning rate with the lr finder
   groundup-train --no-resume                   start again, replacing the checkpoint in --out
@@ -84,6 +89,22 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
         if not any(action.default is o for o in (None, False, argparse.SUPPRESS)) and '%(default)' not in help: help += ' (default: %(default)s)'
         return help
 
+def _preset_summary() -> str:
+    return '; '.join(f"{name}: {r['epochs']} epochs, lr {r['lr']:g}, shifts {r['shift']}, tta {_tta_name(r['tta'])}" for name, r in sorted(PRESETS.items()))
+
+def _tta_name(tta) -> str: return next(k for k, v in TTA_CHOICES.items() if v == tta)
+
+def apply_preset(args: argparse.Namespace) -> argparse.Namespace:
+    "Fill the options left out (None) with `args.preset`'s values, in the CLI's terms: bf16 'auto' decided for this machine, tta a name."
+    r = recipe(args.preset)
+    for k in PRESET_OPTIONS:
+        if getattr(args, k) is None:
+            v = r[k]
+            if k == 'tta': v = _tta_name(v)
+            if k == 'bf16' and v == 'auto': v = bf16_available()
+            setattr(args, k, v)
+    return args
+
 def build_parser() -> argparse.ArgumentParser:
     "The `groundup-train` argument parser."
     p = argparse.ArgumentParser(
@@ -91,18 +112,23 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train groundup's capstone CNN on Fashion-MNIST with the one-cycle schedule, writing a checkpoint\n"
                     "after every epoch. Prints a table of validation metrics per epoch, and at the end the test accuracy\n"
                     "of the final model (the test set is scored once). Runs unchanged on several processes under torchrun.")
-    t = p.add_argument_group('training')
-    t.add_argument('--epochs', type=int_between(1, 100_000), default=DEFAULTS['epochs'], metavar='N', help='number of epochs')
+    t = p.add_argument_group('training', "the recipe: --preset gives the defaults of the options marked 'preset'")
+    t.add_argument('--preset', choices=sorted(PRESETS), default=DEFAULTS['preset'],
+                   help=f"the speed-run recipe of notebook 11 to start from: {_preset_summary()}")
+    t.add_argument('--epochs', type=int_between(1, 100_000), metavar='N', help='number of epochs (preset)')
     lr = t.add_mutually_exclusive_group()
-    lr.add_argument('--lr', type=positive_float, default=DEFAULTS['lr'], help='peak learning rate of the one-cycle schedule')
+    lr.add_argument('--lr', type=positive_float, help='peak learning rate of the one-cycle schedule (preset)')
     lr.add_argument('--lr-find', action='store_true', help="run the lr finder first and use its 'valley' suggestion as --lr")
-    t.add_argument('--bs', type=positive_int, default=DEFAULTS['bs'], metavar='N', help='batch size (the global one: under torchrun, each process takes its share)')
+    t.add_argument('--bs', type=positive_int, metavar='N', help='batch size, the global one: under torchrun, each process takes its share (preset)')
     t.add_argument('--opt', choices=sorted(OPTIMIZERS), default=DEFAULTS['opt'], help='optimizer')
-    t.add_argument('--label-smoothing', type=fraction, default=DEFAULTS['label_smoothing'], metavar='EPS',
-                   help='label smoothing of the cross-entropy loss (0 for none)')
-    t.add_argument('--flip', action=argparse.BooleanOptionalAction, default=DEFAULTS['flip'],
-                   help='augmentation: mirror a random half of each training batch left-right')
-    t.add_argument('--bf16', action='store_true', help='bfloat16 mixed precision: faster on CPUs with bf16 instructions (AVX-512 bf16, AMX), slower on others')
+    t.add_argument('--label-smoothing', type=fraction, metavar='EPS', help='label smoothing of the cross-entropy loss, 0 for none (preset)')
+    t.add_argument('--flip', action=argparse.BooleanOptionalAction, help='augmentation: mirror a random half of each training batch left-right (preset)')
+    t.add_argument('--shift', type=int_between(0, 8), metavar='PX', help='augmentation: move each training image by up to PX pixels each way, 0 for none (preset)')
+    t.add_argument('--ema', type=fraction, default=DEFAULTS['ema'], metavar='DECAY',
+                   help='validate and test on an exponential moving average of the weights with this decay, 0 for none')
+    t.add_argument('--tta', choices=sorted(TTA_CHOICES), help='test-time augmentation of the final test score: the mirror, and 1-pixel shifts too (preset)')
+    t.add_argument('--bf16', action=argparse.BooleanOptionalAction,
+                   help='bfloat16 mixed precision; by default on where the CPU has bf16 instructions (AVX-512 bf16, AMX), where it is faster')
     t.add_argument('--seed', type=int_between(0, 2**64 - 1), default=DEFAULTS['seed'], help='random seed (initial weights, batch order), 0 to 2**64-1')
     d = p.add_argument_group('data and output')
     d.add_argument('--data', type=Path, metavar='DIR',
@@ -190,7 +216,8 @@ class RunConfig(Callback):
     def state_dict(self) -> dict: return dict(self.config)
     def load_state_dict(self, state: dict): pass          # the settings of this run are the ones that count
 
-CONFIG_KEYS = ('epochs', 'lr', 'lr_find', 'bs', 'opt', 'label_smoothing', 'flip', 'bf16', 'seed', 'subset', 'world_size')
+CONFIG_KEYS = ('epochs', 'lr', 'lr_find', 'bs', 'opt', 'label_smoothing', 'flip', 'shift', 'ema', 'tta', 'bf16', 'seed', 'subset', 'world_size')
+LEGACY = dict(world_size=1, shift=0, ema=0., tta='none')   # what a checkpoint written before these settings existed ran with
 
 def run_config(args: argparse.Namespace) -> dict:
     "The options that decide what a run computes (not where it writes, or how it displays)."
@@ -199,7 +226,7 @@ def run_config(args: argparse.Namespace) -> dict:
 def config_differences(now: dict, then: dict) -> list[str]:
     "The settings in which config `now` differs from `then`, as `--option new (was old)`; with the lr finder, the lr is its pick, not a setting."
     skip = {'lr'} if now.get('lr_find') and then.get('lr_find') else set()
-    now, then = {'world_size': 1, **now}, {'world_size': 1, **then}    # no world size: one process (and older checkpoints)
+    now, then = {**LEGACY, **now}, {**LEGACY, **then}          # older checkpoints: one process, no shifts, EMA or TTA
     return [f"{now[k]} process{'es' * (now[k] != 1)} (was {then[k]})" if k == 'world_size' else f"--{k.replace('_', '-')} {now.get(k)} (was {then.get(k)})"
             for k in CONFIG_KEYS if k not in skip and now.get(k) != then.get(k)]
 
@@ -245,6 +272,7 @@ def write_outputs(learn, out: Path, config: dict, lr: float, train_time: float, 
                    valid_accuracy=rec.values[-1]['accuracy'] if rec.values else None,        # per epoch: the validation set
                    best_valid_accuracy=best and best['accuracy'], best_epoch=best and best['epoch'],   # what best.pt holds
                    test_accuracy=test and test['accuracy'], test_loss=test and test['valid_loss'],    # the final model, scored once
+                   test_accuracy_no_tta=test and test.get('plain_accuracy'),                          # ... without TTA, if it had TTA
                    train_time_s=sum(v['time'] for v in rec.values), this_session_s=train_time)
     wanted = set(only or ('metrics.json', 'loss.png', 'lr.png'))
     if 'metrics.json' in wanted: _write_file(out/'metrics.json', json.dumps(metrics, indent=1).encode())
@@ -320,7 +348,7 @@ def _interrupted(args, e: KeyboardInterrupt) -> int:
 def main(argv=None, cbs=()) -> int:
     "Entry point of `groundup-train`: parse `argv` (default `sys.argv[1:]`), train, and return the exit code."
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = apply_preset(parser.parse_args(argv))
     args.world_size = num_distrib()                         # 1, or the number of processes torchrun started
     with signals_as_interrupts():
         try: return _main(parser, args, cbs)
@@ -339,6 +367,18 @@ def _main(parser, args, cbs) -> int:
         return _run(parser, args, cbs)
     finally: unlock_out(lock)
 
+def run_recipe(args: argparse.Namespace) -> dict:
+    "Notebook 11's recipe for these options (after `apply_preset`): the preset's model, the options' schedule and augmentation, EMA, bf16, validation every epoch."
+    return recipe(args.preset, epochs=args.epochs, lr=args.lr, bs=args.bs // args.world_size, label_smoothing=args.label_smoothing,
+                  flip=args.flip, shift=args.shift, ema=args.ema or None, tta=TTA_CHOICES[args.tta], bf16=args.bf16, validate='epoch')
+
+def test_score(learn, data, tta: str = 'none') -> dict:
+    "The final model's test loss and accuracy (`evaluate_test`; on the EMA if the run keeps one); with `tta`, the accuracy is the TTA one and the plain one is `plain_accuracy`."
+    test = evaluate_test(learn, data)
+    if TTA_CHOICES[tta] is False: return test
+    probs, targets = learn.tta(TensorLoader(data.x_test, data.y_test, bs=1000), views=TTA_VIEWS[TTA_CHOICES[tta]])
+    return {**test, 'plain_accuracy': test['accuracy'], 'accuracy': accuracy(probs, targets).item()}
+
 def _run(parser, args, cbs) -> int:
     if args.threads: torch.set_num_threads(args.threads)
     config = run_config(args)
@@ -355,10 +395,8 @@ def _run(parser, args, cbs) -> int:
     except ImportError as e:
         _say(f"--log tensorboard: {e}")
         return 2
-    learn = fashion_learner(data, bs=args.bs // args.world_size, lr=args.lr, opt_func=OPTIMIZERS[args.opt], label_smoothing=args.label_smoothing,
-                            seed=args.seed, progress=False, cbs=[RunConfig(config), nan_guard, *([RandomFlip()] if args.flip else []), *loggers, *cbs])
+    learn = recipe_learner(data, run_recipe(args), seed=args.seed, opt_func=OPTIMIZERS[args.opt], cbs=[RunConfig(config), nan_guard, *loggers, *cbs])
     if args.progress != 'quiet': learn.add_cb(ProgressCallback(args.progress))
-    if args.bf16: learn.to_bf16()
     if args.compile:
         try: learn.compile()
         except RuntimeError as e:
@@ -393,7 +431,7 @@ def _run(parser, args, cbs) -> int:
                  f"Run again with a lower --lr (this run used {lr:.3g}) and --no-resume.")
             return 1
         if not _speaks(): return 0                         # rank 0 scores the test set and writes the outputs
-        test = evaluate_test(learn, data)                   # once, for the final model
+        test = test_score(learn, data, args.tta)            # once, for the final model
         metrics = write_outputs(learn, args.out, learn.run_config.config, lr, time.perf_counter() - start, test)
     except OSError as e: return _write_failed(e, args.out)
     except CheckpointError as e:
@@ -405,7 +443,8 @@ def _run(parser, args, cbs) -> int:
 def _summary(metrics: dict) -> str:
     "The final numbers, each named for the set it was measured on."
     return (f"validation accuracy {metrics['valid_accuracy']:.4f} (best {metrics['best_valid_accuracy']:.4f} at epoch "
-            f"{metrics['best_epoch']}, kept in best.pt); test accuracy {metrics['test_accuracy']:.4f} (final model, scored once)")
+            f"{metrics['best_epoch']}, kept in best.pt); test accuracy {metrics['test_accuracy']:.4f} (final model, scored once"
+            + (f", with TTA; {metrics['test_accuracy_no_tta']:.4f} without)" if metrics.get('test_accuracy_no_tta') is not None else ")"))
 
 def _any_rank(stopped):
     "The first rank's non-None `stopped` (every rank gets the same answer); `stopped` itself in a single process."
@@ -422,7 +461,8 @@ def _finished(learn, args, ckpt, saved, data) -> int:
     learn.recorder.load_state_dict(ckpt['callbacks']['recorder'])
     if missing:
         learn.model.load_state_dict(ckpt['model'])          # the final model, for the test score metrics.json holds
-        try: write_outputs(learn, args.out, saved, saved['lr'], 0., evaluate_test(learn, data), only=missing)
+        if getattr(learn, 'ema', None) is not None and 'ema' in ckpt['callbacks']: learn.ema.load_state_dict(ckpt['callbacks']['ema'])
+        try: write_outputs(learn, args.out, saved, saved['lr'], 0., test_score(learn, data, args.tta), only=missing)
         except OSError as e: return _write_failed(e, args.out)
         print(f"wrote the missing {', '.join(missing)} from {ckpt['path']}")
     metrics = json.loads((args.out/'metrics.json').read_text())

@@ -165,12 +165,12 @@ class RandomShift(Callback):
 
 # %% ../nbs/11_fashion_speedrun.ipynb #bb4219a4
 class EMA(Callback):
-    "Exponential moving average of the weights, `avg = decay*avg + (1-decay)*w` after every optimizer step; validation and predictions use it. Float buffers: averaged, or copied if `buffers='copy'`."
+    "Exponential moving average of the weights, `avg = d*avg + (1-d)*w` after every optimizer step, `d = decay` (with `warmup`, `min(decay, (1+n)/(10+n))` at step `n`); validation and predictions use it. Float buffers: averaged, or copied if `buffers='copy'`."
     order = 45
-    def __init__(self, decay: float = 0.99, buffers: str = 'average'):
+    def __init__(self, decay: float = 0.99, buffers: str = 'average', warmup: bool = True):
         if not 0 <= decay < 1: raise ValueError(f"EMA decay must be in [0, 1), got {decay}: 0.99 averages over about 100 steps.")
         if buffers not in ('average', 'copy'): raise ValueError(f"EMA buffers must be 'average' or 'copy', got {buffers!r}.")
-        self.decay, self.buffers = decay, buffers
+        self.decay, self.buffers, self.warmup = decay, buffers, warmup
         self.avg, self.n_steps, self._kept, self._skipped, self._entries = None, 0, None, False, None
 
     def _model_entries(self) -> list:
@@ -193,10 +193,15 @@ class EMA(Callback):
     def after_step(self):
         skipped, self._skipped = self._skipped, False
         if skipped or self.learn.interrupted: return               # no step was taken (after_step runs anyway)
+        d = self.step_decay(self.n_steps)
         for name, t, averaged in self._entries:
-            if averaged: self.avg[name].lerp_(t, 1 - self.decay)   # avg + (1 - decay) * (t - avg)
+            if averaged: self.avg[name].lerp_(t, 1 - d)            # avg + (1 - d) * (t - avg)
             else: self.avg[name].copy_(t)
         self.n_steps += 1
+
+    def step_decay(self, n: int) -> float:
+        "The decay of the `n`-th update (from 0): `decay`, or with `warmup` less while few steps have been averaged."
+        return min(self.decay, (1 + n) / (10 + n)) if self.warmup else self.decay
 
     @torch.no_grad()
     def swap_in(self):
@@ -224,15 +229,15 @@ class EMA(Callback):
 
     def state_dict(self) -> dict:
         return dict(avg=None if self.avg is None else {k: v.clone() for k, v in self.avg.items()}, n_steps=self.n_steps,
-                    decay=self.decay, buffers=self.buffers)
+                    decay=self.decay, buffers=self.buffers, warmup=self.warmup)
     def load_state_dict(self, state: dict):
-        if (state['decay'], state['buffers']) != (self.decay, self.buffers):
-            raise ValueError(f"This EMA has decay={self.decay}, buffers={self.buffers!r}, the saved one decay={state['decay']}, "
-                             f"buffers={state['buffers']!r}: build the EMA as the run that saved it did.")
+        mine, saved = (self.decay, self.buffers, self.warmup), (state['decay'], state['buffers'], state.get('warmup', False))
+        if mine != saved:
+            raise ValueError(f"This EMA has (decay, buffers, warmup) = {mine}, the saved one {saved}: build the EMA as the run that saved it did.")
         self.avg = None if state['avg'] is None else {k: v.clone() for k, v in state['avg'].items()}
         self.n_steps = state['n_steps']
 
-    def __repr__(self): return f"EMA(decay={self.decay}, buffers={self.buffers!r})"
+    def __repr__(self): return f"EMA(decay={self.decay}, buffers={self.buffers!r}, warmup={self.warmup})"
 
 # %% ../nbs/11_fashion_speedrun.ipynb #7f3b8ab2
 def hflip(x: torch.Tensor) -> torch.Tensor:
@@ -302,9 +307,9 @@ class ValidateAtEnd(Callback):
         if self._in_fit and self.learn.epoch < self.learn.n_epoch - 1: raise CancelValidException()
 
 # %% ../nbs/11_fashion_speedrun.ipynb #ea128c29
-SPRINT = dict(epochs=8, lr=2e-2, bs=256, widths=(16, 32, 64, 128), res_at=(1,), label_smoothing=0.1, flip=True, shift=0,
+SPRINT = dict(epochs=9, lr=1e-2, bs=256, widths=(16, 32, 64, 128), res_at=(1,), label_smoothing=0.1, flip=True, shift=0,
               ema=None, ema_buffers='average', tta=True, bf16='auto', validate='end')
-FULL = {**SPRINT, 'epochs': 24, 'shift': 1}
+FULL = {**SPRINT, 'epochs': 26, 'lr': 2e-2, 'shift': 1, 'ema': 0.99, 'tta': 'shifts'}
 PRESETS = {'sprint': SPRINT, 'full': FULL}
 
 def recipe(preset='sprint', **changes) -> dict:
