@@ -1,7 +1,8 @@
 """The speed-run presets of notebook 11 with several seeds: mean ± std test accuracy, the worst seed, and seconds.
 
 Each run trains a preset from scratch (`groundup.speedrun.speed_run(data, preset, seed, split='test')`) and
-is scored on the test set with the preset's own scoring (TTA where it has it). Its seconds are the speed
+is scored on the test set with the preset's own scoring (TTA where it has it); after the clock, it is
+scored the same way on the validation set too, on which the recipes were chosen. Its seconds are the speed
 run's clock: fitting and scoring, not loading the data (done once, before the first run). The machine's
 load (the 1-minute average of runnable processes) is recorded before and after each run, because the
 seconds are only as good as the machine is quiet.
@@ -14,7 +15,7 @@ import argparse, json, os, statistics, sys
 
 import torch
 
-from groundup.speedrun import PRESETS, cpu_features, fashion_tensors, speed_run
+from groundup.speedrun import PRESETS, cpu_features, fashion_tensors, score, speed_run
 
 TARGETS = {'sprint': (0.930, 60.), 'full': (0.940, 180.)}
 
@@ -43,12 +44,13 @@ def main(argv=None):
         for seed in seeds:
             before = load()
             run = speed_run(data, name, seed=seed, split='test')
-            runs.append(dict(preset=name, seed=seed, accuracy=run.accuracy, plain_accuracy=run.plain_accuracy,
+            valid = score(run.learn, data.x_valid, data.y_valid, tta=run.recipe['tta'])[0]     # after the clock, for the gap
+            runs.append(dict(preset=name, seed=seed, accuracy=run.accuracy, plain_accuracy=run.plain_accuracy, valid_accuracy=valid,
                              seconds=run.seconds, fit_seconds=run.fit_seconds, load=(before, load()), recipe=run.recipe))
-            print(f"{name:>6} seed {seed}: test {run.accuracy:.4f} (without TTA {run.plain_accuracy:.4f}) "
+            print(f"{name:>6} seed {seed}: test {run.accuracy:.4f} (without TTA {run.plain_accuracy:.4f}; validation {valid:.4f}) "
                   f"in {run.seconds:6.1f} s, load {before:.1f} -> {load():.1f}", flush=True)
 
-    print(f"\n{'preset':<7} {'epochs':>6} {'test accuracy':>17} {'min':>7} {'no TTA':>7} {'seconds':>15} {'max s':>6} {'load':>9}  target")
+    print(f"\n{'preset':<7} {'epochs':>6} {'test accuracy':>17} {'min':>7} {'no TTA':>7} {'valid':>7} {'seconds':>15} {'max s':>6} {'load':>9}  target")
     for name in presets:
         rs = [r for r in runs if r['preset'] == name]
         acc, secs = [r['accuracy'] for r in rs], [r['seconds'] for r in rs]
@@ -56,10 +58,11 @@ def main(argv=None):
         ssd = statistics.stdev(secs) if len(secs) > 1 else 0.
         loads = [v for r in rs for v in r['load']]
         t_acc, t_secs = TARGETS.get(name, (float('nan'), float('nan')))
-        verdict = (f"{t_acc:.1%} in {t_secs:.0f} s: accuracy {'met' if statistics.mean(acc) >= t_acc else 'missed'}, "
-                   f"time {'met' if max(secs) <= t_secs else 'missed'}") if name in TARGETS else ''
+        within = sum(s <= t_secs for s in secs)
+        verdict = (f"{t_acc:.1%} in {t_secs:.0f} s: mean accuracy {'met' if statistics.mean(acc) >= t_acc else 'missed'}, "
+                   f"time met by {within} of {len(secs)} runs") if name in TARGETS else ''
         print(f"{name:<7} {PRESETS[name]['epochs']:>6} {statistics.mean(acc):>9.2%} ± {sd * 100:.2f} {min(acc):>7.2%} "
-              f"{statistics.mean(r['plain_accuracy'] for r in rs):>7.2%} {statistics.mean(secs):>8.1f} ± {ssd:4.1f} {max(secs):>6.1f} "
+              f"{statistics.mean(r['plain_accuracy'] for r in rs):>7.2%} {statistics.mean(r['valid_accuracy'] for r in rs):>7.2%} {statistics.mean(secs):>8.1f} ± {ssd:4.1f} {max(secs):>6.1f} "
               f"{min(loads):>4.1f}-{max(loads):<4.1f}  {verdict}")
     if args.json:
         with open(args.json, 'w') as f: json.dump(dict(torch=torch.__version__, threads=torch.get_num_threads(), runs=runs), f, indent=1)

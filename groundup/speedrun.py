@@ -307,9 +307,9 @@ class ValidateAtEnd(Callback):
         if self._in_fit and self.learn.epoch < self.learn.n_epoch - 1: raise CancelValidException()
 
 # %% ../nbs/11_fashion_speedrun.ipynb #ea128c29
-SPRINT = dict(epochs=9, lr=1e-2, bs=256, widths=(16, 32, 64, 128), res_at=(1,), label_smoothing=0.1, flip=True, shift=0,
+SPRINT = dict(epochs=11, lr=1e-2, bs=256, widths=(16, 32, 64, 128), res_at=(1,), label_smoothing=0.1, flip=True, shift=0,
               ema=None, ema_buffers='average', tta=True, bf16='auto', validate='end')
-FULL = {**SPRINT, 'epochs': 26, 'lr': 2e-2, 'shift': 1, 'ema': 0.99, 'tta': 'shifts'}
+FULL = {**SPRINT, 'epochs': 30, 'lr': 2e-2, 'shift': 1, 'ema': 0.99, 'tta': 'shifts'}
 PRESETS = {'sprint': SPRINT, 'full': FULL}
 
 def recipe(preset='sprint', **changes) -> dict:
