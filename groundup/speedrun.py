@@ -23,6 +23,7 @@ from .datasets import FashionMNIST, load_fashion_mnist
 from .init import init_kaiming_
 from .learner import CancelValidException, Callback, DataLoaders, Learner, TrainEvalCallback
 from .optimizer import Adam
+from .testing import rng, set_seed
 from .training import TensorLoader, accuracy
 
 # %% auto #0
@@ -64,8 +65,8 @@ def fashion_learner(data: FashionMNIST, model: nn.Module | None = None, bs: int 
     "A `Learner` for `model` (default `fashion_cnn()`) on `data` from `fashion_tensors`: `opt_func`, cross-entropy, accuracy on the validation set."
     generator = None
     if seed is not None:
-        torch.manual_seed(seed)
-        generator = torch.Generator().manual_seed(seed)
+        set_seed(seed)
+        generator = rng(seed)
     if model is None: model = fashion_cnn()
     dls = DataLoaders.from_tensors(data.x_train, data.y_train, data.x_valid, data.y_valid, bs=bs, valid_bs=1000, generator=generator)
     loss_func = partial(F.cross_entropy, label_smoothing=label_smoothing) if label_smoothing else F.cross_entropy
@@ -148,7 +149,7 @@ class RandomShift(Callback):
     def before_fit(self):
         if self.generator is not None: return                 # a second fit goes on with the same stream
         seed = self.seed if self.seed is not None else int(torch.randint(2**62, ()))
-        self.generator = torch.Generator().manual_seed(seed)
+        self.generator = rng(seed)
 
     def before_batch(self):
         learn = self.learn
@@ -328,7 +329,7 @@ def recipe(preset='sprint', **changes) -> dict:
 def recipe_learner(data: FashionMNIST, recipe: dict, seed: int = 0, opt_func=Adam, cbs=(), progress: bool = False) -> Learner:
     "A `fashion_learner` for `recipe` (see `recipe()`): its model, augmentation, `EMA`, bf16 and validation, and `cbs`."
     r = recipe
-    torch.manual_seed(seed)
+    set_seed(seed)
     model = fashion_cnn(widths=tuple(r['widths']), res_at=tuple(r['res_at']))
     extra = [*([RandomFlip()] if r['flip'] else []), *([RandomShift(r['shift'])] if r['shift'] else []),
              *([EMA(r['ema'], r['ema_buffers'])] if r['ema'] else []), *([ValidateAtEnd()] if r['validate'] == 'end' else [])]
