@@ -6,10 +6,11 @@
 from __future__ import annotations
 
 import contextlib, csv, io, math, os, re, shutil, sys, time, warnings
-from pathlib import Path
 from collections import defaultdict
+from pathlib import Path
 
 import torch
+import torch.distributed as dist
 from fastcore.basics import patch
 import torch.nn.functional as F
 from torch import nn
@@ -21,20 +22,27 @@ from .training import TensorLoader, get_dls
 # %% auto #0
 __all__ = ['CANCEL_EXCEPTIONS', 'EVENTS', 'CANCEL_EVENTS', 'DataLoaders', 'CancelFitException', 'CancelEpochException',
            'CancelTrainException', 'CancelValidException', 'CancelBatchException', 'CancelBackwardException',
-           'CancelStepException', 'snake_name', 'Callback', 'sort_callbacks', 'lrs_for_groups', 'Learner',
-           'TrainEvalCallback', 'default_device', 'to_device', 'DeviceCallback', 'Recorder', 'GradientAccumulation',
-           'ProgressCallback', 'CSVLogger', 'TensorBoardLogger', 'TerminateOnNaN', 'ShortEpochCallback', 'GatherPreds']
+           'CancelStepException', 'snake_name', 'Callback', 'sort_callbacks', 'CallbackHost', 'main_process',
+           'user_module', 'is_number', 'batch_size', 'lrs_for_groups', 'make_opt', 'set_group_lrs', 'run_stage',
+           'Learner', 'TrainEvalCallback', 'default_device', 'to_device', 'DeviceCallback', 'Recorder',
+           'GradientAccumulation', 'ProgressCallback', 'CSVLogger', 'TensorBoardLogger', 'TerminateOnNaN',
+           'ShortEpochCallback', 'GatherPreds']
 
 # %% ../nbs/04_callbacks.ipynb #0f16dee4
 class DataLoaders:
     "A training and a validation loader; `n_inp` is how many leading items of a batch are model inputs."
     def __init__(self, train, valid=None, n_inp: int = 1): self.train, self.valid, self.n_inp = train, valid, n_inp
-    def __repr__(self): return f"DataLoaders(train={len(self.train)} batches, valid={'none' if self.valid is None else f'{len(self.valid)} batches'})"
+    def __repr__(self):
+        valid = 'none' if self.valid is None else f'{len(self.valid)} batches'
+        return f"DataLoaders(train={len(self.train)} batches, valid={valid})"
 
     @classmethod
     def from_tensors(cls, x_train, y_train, x_valid=None, y_valid=None, bs: int = 64, valid_bs: int | None = None,
                      generator: torch.Generator | None = None):
-        "Fast `TensorLoader`s over in-memory tensors: shuffled training batches of `bs`, validation batches of `valid_bs` (default `2*bs`)."
+        "`TensorLoader`s over in-memory tensors: shuffled training batches of `bs`, validation batches of `valid_bs` (default `2*bs`)."
+        if (x_valid is None) != (y_valid is None):
+            raise ValueError("from_tensors got " + ("x_valid without y_valid" if y_valid is None else "y_valid without x_valid")
+                             + ": pass both validation tensors, or neither (for no validation set).")
         valid = None if x_valid is None else TensorLoader(x_valid, y_valid, bs=valid_bs or 2 * bs)
         return cls(TensorLoader(x_train, y_train, bs=bs, shuffle=True, generator=generator), valid)
 
@@ -47,25 +55,32 @@ class DataLoaders:
 # %% ../nbs/04_callbacks.ipynb #127ce9c3
 class CancelFitException(Exception): "Raise in a callback to stop training now; `after_cancel_fit`, then `after_fit`, run."
 class CancelEpochException(Exception): "Raise to skip the rest of this epoch; `after_cancel_epoch`, then `after_epoch`, run."
-class CancelTrainException(Exception): "Raise to skip the rest of this epoch's training; `after_cancel_train`, then `after_train`, run."
-class CancelValidException(Exception): "Raise to skip the rest of this validation; `after_cancel_validate`, then `after_validate`, run."
+class CancelTrainException(Exception):
+    "Raise to skip the rest of this epoch's training; `after_cancel_train`, then `after_train`, run."
+class CancelValidException(Exception):
+    "Raise to skip the rest of this validation; `after_cancel_validate`, then `after_validate`, run."
 class CancelBatchException(Exception): "Raise to skip the rest of this batch; `after_cancel_batch`, then `after_batch`, run."
-class CancelBackwardException(Exception): "Raise in `before_backward` to skip this batch's backward pass; `after_cancel_backward`, then `after_backward`, run."
-class CancelStepException(Exception): "Raise in `before_step` to skip this batch's optimizer step; `after_cancel_step`, then `after_step`, run."
+class CancelBackwardException(Exception):
+    "Raise in `before_backward` to skip this batch's backward pass; `after_cancel_backward`, then `after_backward`, run."
+class CancelStepException(Exception):
+    "Raise in `before_step` to skip this batch's optimizer step; `after_cancel_step`, then `after_step`, run."
 
-CANCEL_EXCEPTIONS = (CancelFitException, CancelEpochException, CancelTrainException, CancelValidException, CancelBatchException,
-                     CancelBackwardException, CancelStepException)
+CANCEL_EXCEPTIONS = (CancelFitException, CancelEpochException, CancelTrainException, CancelValidException,
+                     CancelBatchException, CancelBackwardException, CancelStepException)
 _STAGES = {CancelFitException: 'fit', CancelEpochException: 'epoch', CancelTrainException: 'training phase',
            CancelValidException: 'validation', CancelBatchException: 'batch', CancelBackwardException: 'backward pass',
            CancelStepException: 'optimizer step'}
 
 # %% ../nbs/04_callbacks.ipynb #5198da69
 EVENTS = ('before_fit', 'before_epoch', 'before_train', 'before_batch', 'after_pred', 'after_loss', 'before_backward',
-          'after_backward', 'before_step', 'after_step', 'after_batch', 'after_train', 'before_validate', 'after_validate',
-          'after_epoch', 'after_fit')
-_EVENT_NAMES = {s: (f'before_{s}', f'after_{s}', f'after_cancel_{s}') for s in ('fit', 'epoch', 'train', 'validate', 'batch', 'backward', 'step')}
+          'after_backward', 'before_step', 'after_step', 'after_batch', 'after_train', 'before_validate',
+          'after_validate', 'after_epoch', 'after_fit')
 CANCEL_EVENTS = ('after_cancel_batch', 'after_cancel_backward', 'after_cancel_step', 'after_cancel_train',
                  'after_cancel_validate', 'after_cancel_epoch', 'after_cancel_fit')
+_CANCEL_OF = {'fit': CancelFitException, 'epoch': CancelEpochException, 'train': CancelTrainException,
+              'validate': CancelValidException, 'batch': CancelBatchException, 'backward': CancelBackwardException,
+              'step': CancelStepException}
+_EVENT_NAMES = {s: (f'before_{s}', f'after_{s}', f'after_cancel_{s}') for s in _CANCEL_OF}
 
 # %% ../nbs/04_callbacks.ipynb #3a949bdc
 def snake_name(cls_name: str) -> str:
@@ -85,69 +100,135 @@ class Callback:
         learn = self.__dict__.get('learn') or type(self).learn
         if learn is None or k.startswith('__'): raise AttributeError(f"{type(self).__name__} has no attribute {k!r}")
         try: return getattr(learn, k)
-        except AttributeError: raise AttributeError(f"Neither {type(self).__name__} nor its Learner has an attribute {k!r}") from None
+        except AttributeError:
+            raise AttributeError(f"Neither {type(self).__name__} nor its Learner has an attribute {k!r}") from None
 
     def __repr__(self): return f"{type(self).__name__}()"
 
 # %% ../nbs/04_callbacks.ipynb #b0243b1c
 def _as_tuple(x): return () if x is None else tuple(x) if isinstance(x, (list, tuple, set)) else (x,)
 
-def _all_subclass_names(cls=Callback):
-    out = set()
-    for sub in cls.__subclasses__(): out |= {sub.__name__} | _all_subclass_names(sub)
-    return out
+def _callback_classes(cls=Callback) -> set[type]:
+    "Every subclass of `cls` defined so far, however deep."
+    return {c for sub in cls.__subclasses__() for c in {sub} | _callback_classes(sub)}
+
+def _named(cb, attr) -> tuple:
+    "The classes (or class names) `cb`'s `run_before` or `run_after` names; a name that is no Callback is an error."
+    refs = _as_tuple(getattr(type(cb), attr))
+    for ref in refs:
+        if isinstance(ref, str) and ref not in {c.__name__ for c in _callback_classes()}:
+            raise ValueError(f"{type(cb).__name__}.{attr} names {ref!r}, which is no Callback class. "
+                             f"Check the spelling, or pass the class itself.")
+    return refs
+
+def _is(cb, refs) -> bool: return any(type(cb).__name__ == r if isinstance(r, str) else isinstance(cb, r) for r in refs)
 
 def sort_callbacks(cbs) -> list:
-    "`cbs` sorted by `order`, then each one that has `run_before`/`run_after` moved just far enough to honour them."
-    cbs = sorted(cbs, key=lambda cb: cb.order)                # stable: ties keep the order they were added in
-    def matches(ref, cb): return type(cb).__name__ == ref if isinstance(ref, str) else isinstance(cb, ref)
-    known = _all_subclass_names()
-    def targets(cb, attr):
-        refs = _as_tuple(getattr(type(cb), attr))
-        for ref in refs:
-            if isinstance(ref, str) and ref not in known:
-                raise ValueError(f"{type(cb).__name__}.{attr} names {ref!r}, which is no Callback class. "
-                                 f"Check the spelling, or pass the class itself.")
-        return [o for o in cbs if o is not cb and any(matches(ref, o) for ref in refs)]
-    after = {id(cb): targets(cb, 'run_after') for cb in cbs}   # cb must run after each of these
-    before = {id(cb): targets(cb, 'run_before') for cb in cbs}  # cb must run before each of these
-    # A cycle makes the constraints impossible: find it first (Kahn's algorithm on the constraint graph).
-    preds = {id(cb): {id(o) for o in after[id(cb)]} for cb in cbs}
-    for cb in cbs:
-        for o in before[id(cb)]: preds[id(o)].add(id(cb))
-    left = dict(preds)
-    while True:
-        free = [k for k, v in left.items() if not v]
-        if not free: break
-        for k in free: del left[k]
-        for v in left.values(): v.difference_update(free)
-    if left:
-        raise ValueError("These callbacks' run_before/run_after form a cycle, so no order satisfies them all: "
-                         f"{[type(cb).__name__ for cb in cbs if id(cb) in left]}.")
+    "`cbs` by `order`; then, until nothing moves, each callback with `run_after` (`run_before`) moves to just after the last (before the first) callback it names."
+    cbs = sorted(cbs, key=lambda cb: cb.order)                  # stable: ties keep the order they were added in
+    after, before = {id(cb): _named(cb, 'run_after') for cb in cbs}, {id(cb): _named(cb, 'run_before') for cb in cbs}
     for _ in range(len(cbs) ** 2 + 1):
         moved = False
         for cb in list(cbs):
-            pos = cbs.index(cb)
-            last = max((cbs.index(o) for o in after[id(cb)]), default=-1)
-            if last > pos: cbs.insert(last, cbs.pop(pos)); moved = True; continue
-            first = min((cbs.index(o) for o in before[id(cb)]), default=len(cbs))
-            if first < pos: cbs.insert(first, cbs.pop(pos)); moved = True
+            i = cbs.index(cb)
+            last = max((j for j, o in enumerate(cbs) if o is not cb and _is(o, after[id(cb)])), default=-1)
+            first = min((j for j, o in enumerate(cbs) if o is not cb and _is(o, before[id(cb)])), default=len(cbs))
+            if last > i or first < i: cbs.insert(last if last > i else first, cbs.pop(i)); moved = True
         if not moved: return cbs
-    raise RuntimeError("sort_callbacks did not settle; please report this with your callbacks' run_before/run_after.")
+    raise ValueError("These callbacks' run_before/run_after form a cycle, so no order satisfies them all: "
+                     f"{[type(cb).__name__ for cb in cbs if after[id(cb)] or before[id(cb)]]}.")
 
 # %% ../nbs/04_callbacks.ipynb #6cf2f5d7
-def _describe(t):
-    return f"{list(t.shape)} {str(t.dtype).replace('torch.', '')}" if isinstance(t, torch.Tensor) else type(t).__name__
+class CallbackHost:
+    "Holds callbacks, each reachable by its `name`; `host(event)` calls every callback's handler of `event`, in order."
+    _handlers, _fitting = None, False
 
-def _is_cross_entropy(f): return f is F.cross_entropy or isinstance(f, nn.CrossEntropyLoss)
+    def add_cb(self, cb: Callback):
+        if isinstance(cb, type): cb = cb()
+        if not isinstance(cb, Callback): raise TypeError(f"{cb!r} is not a Callback instance.")
+        existing = getattr(self, cb.name, None)
+        if existing is not None and not isinstance(existing, Callback):
+            raise ValueError(f"A callback named {cb.name!r} would hide the Learner's attribute of that name: "
+                             f"rename {type(cb).__name__}.")
+        if isinstance(existing, Callback): self.remove_cb(existing)
+        cb.learn = self
+        setattr(self, cb.name, cb)
+        self.cbs.append(cb)
+        self._handlers = None                               # sorted again at the next event
+        return self
 
-def _number(v): return isinstance(v, (int, float)) and not isinstance(v, bool)
+    def add_cbs(self, cbs):
+        for cb in cbs: self.add_cb(cb)
+        return self
 
+    def remove_cb(self, cb: Callback):
+        if self._fitting and cb.name in ('train_eval', 'recorder') and cb in self.cbs:
+            raise RuntimeError(f"{type(cb).__name__} cannot be removed or replaced while the Learner is fitting: the "
+                               f"loop and the other callbacks rely on it until the fit ends. Remove it before calling "
+                               f"fit, or pass a replacement to fit(cbs=...).")
+        if cb in self.cbs: self.cbs.remove(cb)
+        if self.__dict__.get(cb.name) is cb: delattr(self, cb.name)
+        cb.learn, self._handlers = None, None
+        return self
+
+    def _restore_cbs(self, cbs: list):
+        "Make `cbs` the callbacks again, exactly: the ones added since go, the ones they displaced come back."
+        for cb in [cb for cb in self.cbs if not any(cb is o for o in cbs)]: self.remove_cb(cb)
+        self.cbs = list(cbs)
+        for cb in cbs: cb.learn = self; setattr(self, cb.name, cb)
+        self._handlers = None
+
+    def handlers(self) -> dict:
+        "For each event, the bound methods that handle it, in the callbacks' order (sorted again after any change)."
+        if self._handlers is None:
+            self.cbs = sort_callbacks(self.cbs)
+            self._handlers = {e: [getattr(cb, e) for cb in self.cbs if callable(getattr(type(cb), e, None))]
+                              for e in EVENTS + CANCEL_EVENTS}
+        return self._handlers
+
+    def __call__(self, event: str):
+        for handler in (self._handlers or self.handlers())[event]: handler()
+
+# %% ../nbs/04_callbacks.ipynb #23927c96
+def _run_all(handlers: list, event: str, unwinding: BaseException | None = None):
+    "Run every handler of `event`, even if one fails. While `unwinding` unwinds the loop, a failure becomes a note on it; else the first is raised."
+    failed = []
+    for handler in handlers:
+        try: handler()
+        except BaseException as e:
+            if unwinding is None or not isinstance(e, CANCEL_EXCEPTIONS): failed.append((handler, e))  # a late cancel: moot
+    if not failed: return
+    def note(h, e): return f"{type(h.__self__).__name__}.{event} also failed: {type(e).__name__}: {e}"
+    if unwinding is not None and not isinstance(unwinding, CANCEL_EXCEPTIONS):
+        for h, e in failed: unwinding.add_note("While this unwound the training loop, " + note(h, e))
+        return                                              # the caller re-raises the original exception
+    bugs = [(h, e) for h, e in failed if not isinstance(e, CANCEL_EXCEPTIONS)]
+    first = (bugs or failed)[0][1]                          # a bug comes before a cancel
+    for h, e in bugs[1:]: first.add_note(note(h, e))
+    raise first
+
+# %% ../nbs/04_callbacks.ipynb #1d1bddc2
+def main_process() -> bool:
+    "Is this the process that shows and writes: rank 0 of a process group (or of `torchrun`'s `RANK`), or the only one?"
+    if dist.is_available() and dist.is_initialized(): return dist.get_rank() == 0
+    return int(os.environ.get('RANK', 0)) == 0
+
+def user_module(model: nn.Module) -> nn.Module:
+    "The user's own module inside the wrappers data-parallel training puts around it (`DistributedDataParallel`, `DataParallel`)."
+    while isinstance(model, (nn.parallel.DistributedDataParallel, nn.DataParallel)): model = model.module
+    return model
+
+def is_number(v) -> bool: return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+def batch_size(learn) -> int: return len((learn.yb or learn.xb)[0])
+
+# %% ../nbs/04_callbacks.ipynb #981306e9
 def _check_lr(lr):
     values = [lr.start, lr.stop] if isinstance(lr, slice) else list(lr) if isinstance(lr, (list, tuple)) else [lr]
     for v in values:
-        if _number(v) and not (math.isfinite(v) and v >= 0):
-            raise ValueError(f"The learning rate must be a finite number >= 0, got {v}" + (f" (in {lr})." if len(values) > 1 else "."))
+        if is_number(v) and not (math.isfinite(v) and v >= 0):
+            where = f" (in {lr})." if len(values) > 1 else "."
+            raise ValueError(f"The learning rate must be a finite number >= 0, got {v}{where}")
     return lr
 
 def lrs_for_groups(lr, n_groups: int) -> list[float]:
@@ -158,213 +239,179 @@ def lrs_for_groups(lr, n_groups: int) -> list[float]:
         if n_groups == 1: return [lr.stop]
         return [lr.start * (lr.stop / lr.start) ** (i / (n_groups - 1)) for i in range(n_groups)]
     if isinstance(lr, (list, tuple)):
-        if len(lr) != n_groups: raise ValueError(f"{len(lr)} learning rates for {n_groups} parameter groups: give one per group.")
+        if len(lr) != n_groups:
+            raise ValueError(f"{len(lr)} learning rates for {n_groups} parameter groups: give one per group.")
         return list(lr)
     return [lr] * n_groups
 
-def _check_loader(dl):
-    try: n = len(dl)
+def make_opt(opt_func, model: nn.Module, lr, splitter=None):
+    "`opt_func` over `model`'s parameters, in the groups `splitter(model)` returns (one by default), a learning rate each."
+    if splitter is None and not isinstance(lr, (slice, list, tuple)): return opt_func(model.parameters(), lr=lr)
+    groups = [list(g) for g in (splitter(model) if splitter else [model.parameters()])]
+    lrs = lrs_for_groups(lr, len(groups))
+    return opt_func([{'params': g, 'lr': lr} for g, lr in zip(groups, lrs)], lr=lrs[-1])
+
+def set_group_lrs(opt, lr):
+    "Set the learning rate of each of `opt`'s parameter groups from `lr` (as `lrs_for_groups` reads it)."
+    for group, lr in zip(opt.param_groups, lrs_for_groups(lr, len(opt.param_groups))): group['lr'] = lr
+
+# %% ../nbs/04_callbacks.ipynb #98b66d13
+def _check_dls(dls):
+    if not hasattr(dls, 'train') or not hasattr(dls, 'n_inp'):
+        raise TypeError(f"The Learner trains on a DataLoaders (a training and a validation loader), got "
+                        f"{type(dls).__name__}: wrap your loaders, DataLoaders(train_dl, valid_dl) (or DataLoaders(train_dl) "
+                        f"without validation), or build them with DataLoaders.from_tensors or DataLoaders.from_datasets.")
+    return dls
+
+def _check_fit(learn, n_epoch, lr):
+    if not isinstance(n_epoch, int) or n_epoch < 0: raise ValueError(f"n_epoch must be an int >= 0, got {n_epoch!r}.")
+    if lr is not None: _check_lr(lr)
+    try: n = len(learn.dls.train)
     except TypeError: return                     # an iterable-style loader: its length is unknown until it runs
     if n == 0: raise ValueError("The training loader has no batches, so there is nothing to train on. Check that the training "
                                 "set is not empty (and, with drop_last=True, that it holds at least one full batch).")
 
-class Learner:
+def _misplaced(e: Exception) -> RuntimeError:
+    stage = _STAGES[type(e)]
+    return RuntimeError(f"{type(e).__name__} was raised where no {stage} is running, so there is no {stage} to cancel (it "
+                        f"was raised in before_fit, in the {stage}'s own after_ event, or outside it). Raise it while the "
+                        f"{stage} runs.")
+
+def _describe(t):
+    return f"{list(t.shape)} {str(t.dtype).replace('torch.', '')}" if isinstance(t, torch.Tensor) else type(t).__name__
+
+def _loss_failed(learn, e: Exception) -> RuntimeError:
+    "The loss function's error `e`, with the batch, what the loss got and, for cross-entropy, what it expects."
+    hint, pred = '', learn.pred
+    if (learn.loss_func is F.cross_entropy or isinstance(learn.loss_func, nn.CrossEntropyLoss)) and isinstance(pred, torch.Tensor):
+        hint = (f" Cross-entropy expects targets of class indices, shape [{pred.shape[0]}] and dtype int64 (values "
+                f"0..{pred.shape[-1] - 1}), or class probabilities of shape {list(pred.shape)} and a float dtype.")
+    return RuntimeError(f"The loss failed on {'training' if learn.training else 'validation'} batch {learn.iter} of epoch "
+                        f"{learn.epoch}: predictions {_describe(pred)}, targets {', '.join(_describe(t) for t in learn.yb)}."
+                        f"{hint} ({type(e).__name__}: {e})")
+
+def _not_one_number(loss) -> ValueError:
+    return ValueError(f"The loss function returned a tensor of shape {list(loss.shape)}, but the loop needs one number per "
+                      f"batch to backpropagate and record: use its reduction='mean' (or 'sum'), or reduce it yourself.")
+
+def _compute_loss(learn):
+    "`learn.loss_func(pred, *yb)`, refused (with what to do) if it fails or is not one number."
+    try: loss = learn.loss_func(learn.pred, *learn.yb)
+    except (RuntimeError, ValueError, IndexError, TypeError) as e: raise _loss_failed(learn, e) from e
+    if loss.numel() != 1: raise _not_one_number(loss)
+    learn._loss_version = loss._version               # to catch a callback that changes it in place
+    return loss
+
+def _changed_in_place() -> RuntimeError:
+    return RuntimeError("A callback changed the loss in place (e.g. `learn.loss_grad /= 2`), which changes learn.loss, the "
+                        "loss that is recorded, too. Replace the tensor instead: `learn.loss_grad = learn.loss_grad / 2`.")
+
+def _no_targets(learn) -> ValueError:
+    return ValueError(f"Training batch {learn.iter} of epoch {learn.epoch} has no targets: it holds {len(learn.xb)} item(s), "
+                      f"and the first dls.n_inp={learn.dls.n_inp} of them go to the model. A training batch must be "
+                      f"(inputs..., targets...): give the loader targets, or lower n_inp.")
+
+def _resume_callback(checkpoint) -> Callback:
+    "`ResumeCheckpoint(checkpoint)` of notebook 09, found by its name as `run_after` names are: this module cannot import it."
+    cls = next((c for c in _callback_classes() if c.__name__ == 'ResumeCheckpoint'), None)
+    if cls is None: raise RuntimeError("fit(resume=...) continues from a checkpoint that SaveCheckpoint wrote, and both live "
+                                       "in groundup.checkpoint: import it first (or from groundup.all import *).")
+    return cls(checkpoint)
+
+# %% ../nbs/04_callbacks.ipynb #629de547
+def run_stage(learn, name: str, body):
+    "Run stage `name`: `before_<name>`, `body()`, then `after_<name>`, which runs even while an exception unwinds the loop."
+    before, after, after_cancel = _EVENT_NAMES[name]
+    try:
+        for handler in (learn._handlers or learn.handlers())[before]: handler()
+        body()
+    except _CANCEL_OF[name]:
+        learn.interrupted = False
+        learn(after_cancel)
+    except BaseException as e:
+        learn.interrupted = True                        # the after_ event runs while `e` unwinds the loop
+        _run_all((learn._handlers or learn.handlers())[after], after, unwinding=e)
+        raise
+    handlers = (learn._handlers or learn.handlers())[after]    # read again: a callback may have joined meanwhile
+    if handlers: _run_all(handlers, after)
+
+# %% ../nbs/04_callbacks.ipynb #4a0c4b3c
+class Learner(CallbackHost):
     "Trains `model` on `dls` with `loss_func` and an optimizer made by `opt_func`; every change to the loop is a callback."
     def __init__(self, model: nn.Module, dls: DataLoaders, loss_func=F.cross_entropy, lr: float = 1e-2, cbs=None,
                  opt_func=torch.optim.SGD, metrics=None, progress: bool = True, default_cbs: bool = True, splitter=None):
-        self.model, self.dls, self.loss_func, self.lr, self.opt_func = model, dls, loss_func, _check_lr(lr), opt_func
-        self.splitter = splitter
-        self.opt, self.cbs, self._handlers, self.training, self._fitting = None, [], None, False, False
+        self.model, self.dls, self.loss_func, self.lr = model, _check_dls(dls), loss_func, _check_lr(lr)
+        self.opt_func, self.splitter, self.opt, self.cbs = opt_func, splitter, None, []
         self.epoch = self.iter = self.n_iter = self.start_epoch = 0
-        self.interrupted = False
-        self.n_epoch = 1
+        self.n_epoch, self.training, self.interrupted = 1, False, False
         if default_cbs: self.add_cbs([TrainEvalCallback(), Recorder(*_as_tuple(metrics)), DeviceCallback()])
         if progress: self.add_cb(ProgressCallback())
         self.add_cbs(_as_tuple(cbs))
 
-    # --- callbacks -------------------------------------------------------------------------------
-    def add_cb(self, cb: Callback):
-        if isinstance(cb, type): cb = cb()
-        if not isinstance(cb, Callback): raise TypeError(f"{cb!r} is not a Callback instance.")
-        existing = getattr(self, cb.name, None)
-        if existing is not None and not isinstance(existing, Callback):
-            raise ValueError(f"A callback named {cb.name!r} would hide the Learner's attribute of that name: rename {type(cb).__name__}.")
-        if isinstance(existing, Callback): self.remove_cb(existing)
-        cb.learn = self
-        setattr(self, cb.name, cb)
-        self.cbs.append(cb)
-        self._handlers = None
-        return self
-
-    def add_cbs(self, cbs):
-        for cb in cbs: self.add_cb(cb)
-        return self
-
-    def remove_cb(self, cb: Callback):
-        if cb in self.cbs: self.cbs.remove(cb)
-        if self.__dict__.get(cb.name) is cb: delattr(self, cb.name)
-        cb.learn = None
-        self._handlers = None
-        return self
-
-    def _restore_cbs(self, cbs: list):
-        "Make `cbs` this Learner's callbacks again, exactly: the ones a fit added go, the ones they displaced come back."
-        for cb in [cb for cb in self.cbs if not any(cb is o for o in cbs)]: self.remove_cb(cb)
-        self.cbs = list(cbs)
-        for cb in cbs: cb.learn = self; setattr(self, cb.name, cb)
-        self._handlers = None
-
-    def _sort_handlers(self):
-        self.cbs = sort_callbacks(self.cbs)
-        self._handlers = {e: [getattr(cb, e) for cb in self.cbs if callable(getattr(type(cb), e, None))]
-                          for e in EVENTS + CANCEL_EVENTS}
-
-    def __call__(self, event: str):
-        if self._handlers is None: self._sort_handlers()
-        for handler in self._handlers[event]: handler()
-
-    # --- the loop ---------------------------------------------------------------------------------
-    def _with_events(self, f, name, cancel_exc):
-        before, after, after_cancel = _EVENT_NAMES[name]   # (this runs three times a batch: no string building, no empty calls)
-        if self._handlers is None: self._sort_handlers()
-        try:
-            for handler in self._handlers[before]: handler()
-            f()
-        except cancel_exc:
-            self.interrupted = False
-            self(after_cancel)
-        except BaseException as e:
-            self.interrupted = True                     # the after_ event runs while `e` unwinds the loop
-            self._run_after(after, unwinding=e)
-            raise
-        if self._handlers[after]: self._run_after(after)
-
-    def _run_after(self, event: str, unwinding: BaseException | None = None):
-        "Run every handler of `event`, even if one fails. While `unwinding` unwinds the loop, a failure is a note on it; else the first is raised."
-        if self._handlers is None: self._sort_handlers()
-        failed = []
-        for handler in self._handlers[event]:
-            try: handler()
-            except BaseException as e:
-                if unwinding is None or not isinstance(e, CANCEL_EXCEPTIONS): failed.append((handler, e))  # a cancel changes nothing now
-        if not failed: return
-        bugs = [(h, e) for h, e in failed if not isinstance(e, CANCEL_EXCEPTIONS)]
-        def note(h, e): return f"{type(h.__self__).__name__}.{event} also failed: {type(e).__name__}: {e}"
-        if unwinding is not None and not isinstance(unwinding, CANCEL_EXCEPTIONS):
-            for h, e in failed: unwinding.add_note("While this unwound the training loop, " + note(h, e))
-            return                                      # the caller gets the original exception
-        first = (bugs or failed)[0][1]                  # a bug comes before a cancel
-        for h, e in bugs[1:]: first.add_note(note(h, e))
-        raise first
-
-    def create_opt(self):
-        if self.splitter is None and not isinstance(self.lr, (slice, list, tuple)):
-            self.opt = self.opt_func(self.model.parameters(), lr=self.lr)
-            return
-        groups = [list(g) for g in (self.splitter(self.model) if self.splitter else [self.model.parameters()])]
-        lrs = lrs_for_groups(self.lr, len(groups))
-        self.opt = self.opt_func([{'params': g, 'lr': lr} for g, lr in zip(groups, lrs)], lr=lrs[-1])
-
+    def create_opt(self): self.opt = make_opt(self.opt_func, self.model, self.lr, self.splitter)
     def set_lr(self, lr):
         self.lr = _check_lr(lr)
-        if self.opt is not None:
-            for g, lr in zip(self.opt.param_groups, lrs_for_groups(lr, len(self.opt.param_groups))): g['lr'] = lr
+        if self.opt is not None: set_group_lrs(self.opt, lr)
 
-    def fit(self, n_epoch: int = 1, lr: float | None = None, cbs=None, reset_opt: bool = False):
-        "Train for `n_epoch` epochs; callbacks in `cbs` take part in this fit only."
-        if self._fitting: raise RuntimeError("fit was called while this Learner is already fitting (from one of its callbacks?). "
-                                             "A fit cannot run inside another: to stop this one, raise CancelFitException.")
-        if not isinstance(n_epoch, int) or n_epoch < 0: raise ValueError(f"n_epoch must be an int >= 0, got {n_epoch!r}.")
-        if lr is not None: _check_lr(lr)
-        _check_loader(self.dls.train)
-        with self._busy(cbs):
-            try:
-                if lr is not None: self.set_lr(lr)
-                if reset_opt or self.opt is None: self.create_opt()
-                self.n_epoch, self.start_epoch, self.interrupted = n_epoch, 0, False
-                self._sort_handlers()
-                self.opt.zero_grad()
-                self._with_events(self._do_fit, 'fit', CancelFitException)
-            except CANCEL_EXCEPTIONS as e:
-                stage = _STAGES[type(e)]
-                raise RuntimeError(f"{type(e).__name__} was raised where no {stage} is running, so there is no {stage} to cancel "
-                                   f"(it was raised in before_fit, in the {stage}'s own after_ event, or outside it). "
-                                   f"Raise it while the {stage} runs.") from e
-
-    @contextlib.contextmanager
-    def _busy(self, cbs):
-        "For one fit (or validation pass): `cbs` take part, and afterwards the Learner has exactly the callbacks it had."
-        before, self._fitting = list(self.cbs), True
-        try:
-            self.add_cbs(cb() if isinstance(cb, type) else cb for cb in _as_tuple(cbs))
-            yield
-        finally:
-            self._fitting = False
-            self._restore_cbs(before)
+    def fit(self, n_epoch: int = 1, lr: float | None = None, cbs=None, reset_opt: bool = False, resume=None):
+        "Train for `n_epoch` epochs; `cbs` take part in this fit only; `resume`: a checkpoint to continue from."
+        _check_fit(self, n_epoch, lr)
+        if resume is not None: cbs = [*_as_tuple(cbs), _resume_callback(resume)]
+        with _fit_callbacks(self, cbs):
+            if lr is not None: self.set_lr(lr)
+            if reset_opt or self.opt is None: self.create_opt()
+            self.n_epoch, self.start_epoch = n_epoch, 0
+            self.opt.zero_grad()
+            run_stage(self, 'fit', self._do_fit)
 
     def _do_fit(self):
-        for self.epoch in range(self.start_epoch, self.n_epoch): self._with_events(self._do_epoch, 'epoch', CancelEpochException)
-
+        for self.epoch in range(self.start_epoch, self.n_epoch): run_stage(self, 'epoch', self._do_epoch)
     def _do_epoch(self):
-        self.dl = self.dls.train
-        self._with_events(self._all_batches, 'train', CancelTrainException)
+        self.dl = self.dls.train; run_stage(self, 'train', self._all_batches)
         if self.dls.valid is None: return
         self.dl = self.dls.valid
-        with torch.no_grad(): self._with_events(self._all_batches, 'validate', CancelValidException)
+        with torch.no_grad(): run_stage(self, 'validate', self._all_batches)
 
     def _all_batches(self):
-        self.n_iter, n_inp = len(self.dl), self.dls.n_inp
-        for self.iter, batch in enumerate(self.dl):
-            self.xb, self.yb = (tuple(batch[:n_inp]), tuple(batch[n_inp:])) if isinstance(batch, (tuple, list)) else ((batch,), ())
+        self.n_iter, n = len(self.dl), self.dls.n_inp
+        for self.iter, b in enumerate(self.dl):
+            self.xb, self.yb = (tuple(b[:n]), tuple(b[n:])) if isinstance(b, (tuple, list)) else ((b,), ())
             self.pred = self.loss = self.loss_grad = None
-            self._with_events(self._do_one_batch, 'batch', CancelBatchException)
+            run_stage(self, 'batch', self.one_batch)
 
-    def _do_one_batch(self):
-        if self.training and not self.yb: self._no_targets()
-        self.pred = self.model(*self.xb)
-        self('after_pred')
+    def one_batch(self):
+        "Predictions, loss and, in training, backward pass and step: the override point to wrap a whole batch."
+        if self.training and not self.yb: raise _no_targets(self)
+        self.pred = self.model(*self.xb); self('after_pred')
         if not self.yb: return
-        self.loss = self.loss_grad = self._compute_loss()
-        self._loss_version = self.loss._version
-        self('after_loss')
+        self.loss = self.loss_grad = _compute_loss(self); self('after_loss')
         if not self.training: return
-        self._with_events(self._backward, 'backward', CancelBackwardException)
-        self._with_events(self._step, 'step', CancelStepException)
+        run_stage(self, 'backward', self._backward)
+        run_stage(self, 'step', self.opt.step)
         self.opt.zero_grad()
-
     def _backward(self):
-        if self.loss._version != self._loss_version: self._loss_changed_in_place()
+        if self.loss._version != self._loss_version: raise _changed_in_place()
         self.loss_grad.backward()
-    def _step(self): self.opt.step()
-
-    def _compute_loss(self):
-        try: return self.loss_func(self.pred, *self.yb)
-        except (RuntimeError, ValueError, IndexError, TypeError) as e:
-            stage = 'training' if self.training else 'validation'
-            hint = ''
-            if _is_cross_entropy(self.loss_func) and isinstance(self.pred, torch.Tensor):
-                hint = (f" Cross-entropy expects targets of class indices, shape [{self.pred.shape[0]}] and dtype int64 "
-                        f"(values 0..{self.pred.shape[-1] - 1}), or class probabilities of shape {list(self.pred.shape)} and a float dtype.")
-            raise RuntimeError(f"The loss failed on {stage} batch {self.iter} of epoch {self.epoch}: predictions "
-                               f"{_describe(self.pred)}, targets {', '.join(_describe(t) for t in self.yb)}.{hint} "
-                               f"({type(e).__name__}: {e})") from e
-
-    def _loss_changed_in_place(self):
-        raise RuntimeError("A callback changed the loss in place (e.g. `learn.loss_grad /= 2`), which changes learn.loss, the "
-                           "loss that is recorded, too. Replace the tensor instead: `learn.loss_grad = learn.loss_grad / 2`.")
-
-    def _no_targets(self):
-        raise ValueError(f"Training batch {self.iter} of epoch {self.epoch} has no targets: it holds {len(self.xb)} item(s), and "
-                         f"the first dls.n_inp={self.dls.n_inp} of them go to the model. A training batch must be "
-                         f"(inputs..., targets...): give the loader targets, or lower n_inp.")
-
-    @property
-    def x(self): return self.xb[0] if len(self.xb) == 1 else self.xb
-    @property
-    def y(self): return self.yb[0] if len(self.yb) == 1 else self.yb
-
+    x = property(lambda self: self.xb[0] if len(self.xb) == 1 else self.xb, doc="The input of this batch (`xb` if several)")
+    y = property(lambda self: self.yb[0] if len(self.yb) == 1 else self.yb, doc="The target of this batch (`yb` if several)")
     def __repr__(self): return f"Learner(model={type(self.model).__name__}, cbs={[type(cb).__name__ for cb in self.cbs]})"
 
+# %% ../nbs/04_callbacks.ipynb #caa04737
+@contextlib.contextmanager
+def _fit_callbacks(learn: Learner, cbs):
+    "For one fit (or validation pass): `cbs` take part, and afterwards `learn` has exactly the callbacks it had."
+    if learn._fitting:
+        raise RuntimeError("fit, validate, get_preds and predict cannot run while this Learner is already fitting (from one of "
+                           "its callbacks?): to stop the fit, raise CancelFitException; validate after fit returns.")
+    before = list(learn.cbs)
+    try:
+        learn.add_cbs(_as_tuple(cbs))
+        learn._fitting, learn.interrupted = True, False
+        yield
+    except CANCEL_EXCEPTIONS as e: raise _misplaced(e) from e
+    finally:
+        learn._fitting = False
+        learn._restore_cbs(before)
 
 # %% ../nbs/04_callbacks.ipynb #9e4b39b4
 class TrainEvalCallback(Callback):
@@ -412,8 +459,6 @@ class DeviceCallback(Callback):
         if self._move: self.learn.xb, self.learn.yb = to_device(self.xb, self._device), to_device(self.yb, self._device)
 
 # %% ../nbs/04_callbacks.ipynb #e9d7767a
-def _batch_size(learn): return len((learn.yb or learn.xb)[0])
-
 def _to_floats(values: list) -> list[float]:
     "Python floats of `values` (tensors or numbers), with one transfer from the device when they are all tensors."
     if values and all(isinstance(v, torch.Tensor) for v in values): return torch.stack([v.detach().reshape(()) for v in values]).tolist()
@@ -424,7 +469,7 @@ class Recorder(Callback):
     order = 50
     def __init__(self, *metrics, beta: float = 0.98):
         self.metrics, self.beta = metrics, beta
-        self.reduce = None          # (loss_sum, count, metric_sums) -> the same, added up over processes (data-parallel training)
+        self.all_reduce = None          # (loss_sum, count, metric_sums) -> the same, added up over processes (data-parallel training)
         self._clear()
 
     @property
@@ -441,7 +486,7 @@ class Recorder(Callback):
     def before_fit(self):
         self._clear()
         group = self.opt.param_groups[0]
-        self._hp_keys = [k for k, v in group.items() if k != 'params' and (_number(v) or (isinstance(v, tuple) and all(map(_number, v))))]
+        self._hp_keys = [k for k, v in group.items() if k != 'params' and (is_number(v) or (isinstance(v, tuple) and all(map(is_number, v))))]
 
     def before_epoch(self):
         self._start = time.perf_counter()
@@ -455,10 +500,8 @@ class Recorder(Callback):
     def after_batch(self):
         learn = self.learn                  # direct reads: this runs every batch
         if learn.loss is None or self._phase is None: return
-        if learn.loss.numel() != 1: raise ValueError(f"The Recorder records one number per batch, but the loss has shape {list(learn.loss.shape)}: "
-                                                     f"reduce it (e.g. loss_func with reduction='mean').")
         metrics = () if learn.training else tuple(metric(learn.pred, *learn.yb) for metric in self.metrics)
-        self._pending.append((learn.loss.detach(), _batch_size(learn), metrics))     # still on the device: no wait for it here
+        self._pending.append((learn.loss.detach(), batch_size(learn), metrics))     # still on the device: no wait for it here
         if learn.training:
             group = learn.opt.param_groups[0]
             for k in self._hp_keys: self.hps[k].append(group[k])
@@ -495,11 +538,11 @@ class Recorder(Callback):
     @smooth_loss.setter
     def smooth_loss(self, v): self._smooth_loss = v
 
-    def _reduce(self):
-        if self.reduce is not None: self._loss_sum, self._count, self._metric_sums = self.reduce(self._loss_sum, self._count, self._metric_sums)
+    def _sum_over_processes(self):
+        if self.all_reduce is not None: self._loss_sum, self._count, self._metric_sums = self.all_reduce(self._loss_sum, self._count, self._metric_sums)
 
     def after_train(self):
-        self._sync(); self._reduce()
+        self._sync(); self._sum_over_processes()
         if self._phase == 'train' and self._count and self._row is not None:
             self._row['train_loss'] = loss = self._loss_sum / self._count
             if not math.isfinite(loss) and not self.learn.interrupted:
@@ -507,7 +550,7 @@ class Recorder(Callback):
                               f"probably not finite. Lower the learning rate, or add TerminateOnNaN() to stop at the first bad batch.")
         self._phase = None
     def after_validate(self):
-        self._sync(); self._reduce()
+        self._sync(); self._sum_over_processes()
         if self._phase == 'valid' and self._count:
             self.last_validation = {'valid_loss': self._loss_sum / self._count,
                                     **{name: total / self._count for name, total in zip(self.metric_names[2:], self._metric_sums)}}
@@ -519,6 +562,12 @@ class Recorder(Callback):
         row['time'] = time.perf_counter() - self._start
         self.values.append(row)
         self.epoch_ends.append(len(self.losses))
+
+    def completed_row(self) -> dict | None:
+        "The row of the epoch that is ending, if it completed; None if it was cut short (or this Recorder did not see it)."
+        learn = self.learn
+        if learn.interrupted or not self.values or self.values[-1]['epoch'] != learn.epoch: return None
+        return self.values[-1]
 
     def plot_loss(self, skip_start: int = 5, with_valid: bool = True):
         "Training loss per batch (raw and smoothed) and, at each epoch's end, the validation loss."
@@ -551,13 +600,18 @@ class GradientAccumulation(Callback):
         self.n_acc, self.count = n_acc, 0
     def before_fit(self): self.count = 0
     def after_loss(self):
-        if self.learn.training: self.learn.loss_grad = self.learn.loss_grad * (_batch_size(self.learn) / self.n_acc)
+        if self.learn.training: self.learn.loss_grad = self.learn.loss_grad * (batch_size(self.learn) / self.n_acc)
     def before_step(self):
-        self.count += _batch_size(self.learn)
+        self.count += batch_size(self.learn)
         if self.count < self.n_acc: raise CancelBatchException()     # no step, no zero_grad: the gradients keep adding up
         self.count = 0
 
 # %% ../nbs/04_callbacks.ipynb #524635fd
+def _recorder(learn) -> Recorder | None:
+    "`learn`'s Recorder, or None if it has none."
+    recorder = getattr(learn, 'recorder', None)
+    return recorder if isinstance(recorder, Recorder) else None
+
 def _in_notebook() -> bool:
     try:
         from IPython import get_ipython
@@ -582,10 +636,10 @@ class ProgressCallback(Callback):
 
     def before_fit(self):
         self._out = self.file or sys.stdout
-        mode = self.mode
+        mode = self.mode if main_process() else 'quiet'      # one process speaks for all in data-parallel training
         if mode == 'auto': mode = 'notebook' if _in_notebook() else 'terminal' if getattr(self._out, 'isatty', lambda: False)() else 'log'
         self._mode, self._rows = mode, []
-        recorder = getattr(self.learn, 'recorder', None)
+        recorder = _recorder(self.learn)
         self._columns = ['epoch'] + (recorder.metric_names if recorder else []) + ['time']
         if mode == 'notebook':
             from IPython.display import display, HTML
@@ -606,7 +660,7 @@ class ProgressCallback(Callback):
         done, total = learn.iter + 1, learn.n_iter
         elapsed = now - self._phase_start
         eta = elapsed / done * (total - done)
-        recorder = getattr(self.learn, 'recorder', None)
+        recorder = _recorder(self.learn)
         loss = f" loss {recorder.smooth_loss:.4f}" if recorder and self.training else ''
         text = (f"epoch {self.epoch + 1}/{self.n_epoch} {'train' if self.training else 'valid'} "
                 f"{done}/{total} [{_fmt_time(elapsed)}<{_fmt_time(eta)}]{loss}")
@@ -620,11 +674,10 @@ class ProgressCallback(Callback):
                                   f"<div><progress value='{done}' max='{total}' style='width:300px'></progress> {text}</div>"))
 
     def after_epoch(self):
-        recorder = getattr(self.learn, 'recorder', None)
+        recorder = _recorder(self.learn)
         if self._mode is None or self.learn.interrupted: return          # no row for a half-done epoch
-        if recorder is None: row = dict(epoch=self.epoch)
-        elif recorder.values and recorder.values[-1]['epoch'] == self.epoch: row = recorder.values[-1]
-        else: return                                                     # the Recorder kept no row for this epoch
+        row = dict(epoch=self.epoch) if recorder is None else recorder.completed_row()
+        if row is None: return                                           # the Recorder kept no row for this epoch
         cells = [str(row.get('epoch', self.epoch))] + [_fmt(row.get(c, float('nan'))) for c in self._columns[1:-1]]
         cells.append(_fmt_time(row.get('time', 0.)))
         self._rows.append(cells)
@@ -655,8 +708,8 @@ class CSVLogger(Callback):
     order = 70                                            # after the Recorder has written the row
     def __init__(self, path='history.csv'): self.path = Path(path)
     def after_epoch(self):
-        recorder = getattr(self.learn, 'recorder', None)
-        if recorder is None or self.learn.interrupted or not recorder.values: return
+        recorder = _recorder(self.learn)
+        if recorder is None or recorder.completed_row() is None or not main_process(): return
         atomic_write_bytes(self.path, _csv_table(['epoch', *recorder.metric_names, 'time'], recorder.values))
 
     def read(self) -> list[dict]:
@@ -677,19 +730,20 @@ class TensorBoardLogger(Callback):
     def __init__(self, log_dir='runs/tensorboard'):
         self.log_dir, self._writer_class, self.writer = str(log_dir), _summary_writer(), None
     def before_fit(self):
-        self.writer = self._writer_class(self.log_dir)
+        self.writer = self._writer_class(self.log_dir) if main_process() else None
         self._written = 0                                 # training batches already written
     def after_epoch(self):
-        recorder = getattr(self.learn, 'recorder', None)
+        recorder = _recorder(self.learn)
         if self.writer is None or recorder is None: return
         losses, lrs = recorder.losses, recorder.hps.get('lr', [])
         for step in range(self._written, len(losses)):
             self.writer.add_scalar('train/loss', losses[step], step)
             if step < len(lrs): self.writer.add_scalar('train/lr', lrs[step], step)
         self._written = len(losses)
-        if recorder.values and recorder.values[-1]['epoch'] == self.learn.epoch and not self.learn.interrupted:
+        row = recorder.completed_row()
+        if row is not None:
             for name in recorder.metric_names[1:]:
-                value = recorder.values[-1][name]
+                value = row[name]
                 if value == value: self.writer.add_scalar(f'valid/{name}', value, len(losses))
         self.writer.flush()
     def after_fit(self):
@@ -698,14 +752,15 @@ class TensorBoardLogger(Callback):
 
 # %% ../nbs/04_callbacks.ipynb #d7994a1f
 class TerminateOnNaN(Callback):
-    "Stops training, before the bad step is taken, as soon as a batch's loss is NaN or infinite."
+    "Stops training, before the bad step, as soon as a batch's loss is NaN or infinite; `stopped` says where: `(epoch, phase, batch, loss)`."
     order = -5
+    def before_fit(self): self.stopped = None
     def after_loss(self):
         loss = self.loss
         finite = math.isfinite(loss.item()) if loss.numel() == 1 else bool(torch.isfinite(loss).all())
         if finite: return
-        stage = 'training' if self.training else 'validation'
-        print(f"TerminateOnNaN: the loss is {loss.detach().flatten()[0].item()} at epoch {self.epoch}, {stage} batch {self.iter}: stopping.", file=sys.stderr)
+        self.stopped = (self.epoch, 'training' if self.training else 'validation', self.iter, loss.detach().flatten()[0].item())
+        print("TerminateOnNaN: the loss is {3} at epoch {0}, {1} batch {2}: stopping.".format(*self.stopped), file=sys.stderr)
         raise CancelFitException()
 
 # %% ../nbs/04_callbacks.ipynb #b51b4088
@@ -738,14 +793,11 @@ class GatherPreds(Callback):
 @patch
 def _validation_pass(self: Learner, dl, cbs=()):
     "Run the validation stage alone over `dl`, with this Learner's callbacks and `cbs` (for this call only)."
-    if self._fitting: raise RuntimeError("validate, get_preds and predict cannot run while this Learner is fitting (from one of "
-                                         "its callbacks?). Call them after fit returns.")
     was_training = self.model.training
     try:
-        with self._busy(cbs), torch.no_grad():
-            self._sort_handlers()
-            self.dl, self.interrupted = dl, False
-            self._with_events(self._all_batches, 'validate', CancelValidException)
+        with _fit_callbacks(self, cbs), torch.no_grad():
+            self.dl = dl
+            run_stage(self, 'validate', self._all_batches)
     finally: self.model.train(was_training)
 
 def _loader(learn, dl, what):
