@@ -26,7 +26,7 @@ __all__ = ['positive_int', 'DEFAULTS', 'PRESET_OPTIONS', 'TTA_CHOICES', 'OPTIMIZ
            'build_parser', 'check_out', 'check_args', 'OutInUse', 'lock_out', 'unlock_out', 'remove_leftovers',
            'RunConfig', 'run_config', 'config_differences', 'resume_decision', 'save_figure', 'write_outputs',
            'StopOnNaN', 'Terminated', 'signals_as_interrupts', 'ignore_signals', 'usable_cores', 'thread_count', 'main',
-           'run_recipe', 'test_score']
+           'run_recipe', 'test_score', 'run']
 
 # %% ../nbs/13_cli.ipynb #10e482b7
 def int_between(lo: int, hi: int, what: str = 'a whole number'):
@@ -488,3 +488,12 @@ def _finished(learn, args, ckpt, saved, data) -> int:
     print(f"This run already finished ({ckpt['epochs_done']} epochs): {_summary(metrics)}. "
           f"Use --no-resume to train again, or another --out.")
     return 0
+
+# %% ../nbs/13_cli.ipynb #a642a430
+def run():
+    "Entry point of the `groundup-train` console script: `main()`, then exit with its code."
+    code = main()
+    if num_distrib() > 1 and rank_distrib() != 0:          # under torchrun, every rank but 0 leaves at once
+        sys.stdout.flush(); sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
