@@ -24,7 +24,7 @@ __all__ = ['CANCEL_EXCEPTIONS', 'EVENTS', 'CANCEL_EVENTS', 'DataLoaders', 'Cance
            'CancelTrainException', 'CancelValidException', 'CancelBatchException', 'CancelBackwardException',
            'CancelStepException', 'snake_name', 'Callback', 'sort_callbacks', 'CallbackHost', 'main_process',
            'user_module', 'is_number', 'batch_size', 'lrs_for_groups', 'make_opt', 'set_group_lrs', 'run_stage',
-           'Learner', 'TrainEvalCallback', 'default_device', 'to_device', 'DeviceCallback', 'Recorder',
+           'Learner', 'TrainEvalCallback', 'default_device', 'to_device', 'DeviceCallback', 'PhaseSums', 'Recorder',
            'GradientAccumulation', 'ProgressCallback', 'CSVLogger', 'TensorBoardLogger', 'TerminateOnNaN',
            'ShortEpochCallback', 'GatherPreds']
 
@@ -479,16 +479,107 @@ class DeviceCallback(Callback):
     def before_batch(self):
         if self._move: self.learn.xb, self.learn.yb = to_device(self.xb, self._device), to_device(self.yb, self._device)
 
-# %% ../nbs/04_callbacks.ipynb #e9d7767a
+# %% ../nbs/04_callbacks.ipynb #4c58e8c6
 def _to_floats(values: list) -> list[float]:
     "Python floats of `values` (tensors or numbers), with one transfer from the device when they are all tensors."
     if values and all(isinstance(v, torch.Tensor) for v in values):
         return torch.stack([v.detach().reshape(()) for v in values]).tolist()
     return [float(v) for v in values]
 
-class Recorder(Callback):
-    """Records each training batch's loss, smoothed loss and hyper-parameters, and each epoch's size-weighted losses and
-    `metrics`."""
+class PhaseSums:
+    "Size-weighted sums of the loss and metrics over one phase, from batches kept on the device until `sync`."
+    def __init__(self, n_metrics: int):
+        self.loss_sum, self.count, self.metric_sums, self.pending = 0., 0, [0.] * n_metrics, []
+    def add(self, loss, bs: int, metrics: tuple): self.pending.append((loss.detach(), bs, metrics))
+
+    def sync(self) -> list[float]:
+        "Bring the pending batches' numbers to the host in one transfer, add them up in order, and return their losses."
+        if not self.pending: return []
+        pending, self.pending = self.pending, []
+        losses = torch.stack([loss.reshape(()) for loss, _, _ in pending]).tolist()
+        columns = [_to_floats([m[i] for _, _, m in pending]) for i in range(len(pending[0][2]))]
+        for j, (loss, (_, bs, _)) in enumerate(zip(losses, pending)):
+            self.loss_sum += loss * bs
+            self.count += bs
+            for i, column in enumerate(columns): self.metric_sums[i] += column[j] * bs
+        return losses
+
+    def means(self) -> list[float]: return [total / self.count for total in (self.loss_sum, *self.metric_sums)]
+
+class _Synced:
+    "A Recorder attribute that is up to date whenever it is read: reading it first brings pending numbers to the host."
+    def __set_name__(self, owner, name): self.attr = '_' + name
+    def __get__(self, rec, owner=None):
+        if rec is None: return self
+        rec._sync()
+        return rec.__dict__[self.attr]
+    def __set__(self, rec, value): rec.__dict__[self.attr] = value
+
+def _plot_loss(rec, skip_start: int = 5, with_valid: bool = True):
+    "Training loss per batch (raw and smoothed) and, at each epoch's end, the validation loss."
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    xs = range(skip_start, len(rec.losses))
+    ax.plot(xs, rec.losses[skip_start:], alpha=0.3, label='train')
+    ax.plot(xs, rec.smooth_losses[skip_start:], label='train (smoothed)')
+    if with_valid and rec.values: ax.plot(rec.epoch_ends, [v['valid_loss'] for v in rec.values], 'o-', label='valid')
+    ax.set_xlabel('training batch'); ax.set_ylabel('loss'); ax.legend()
+    return fig
+
+def _plot_sched(rec, keys=None):
+    "Each recorded hyper-parameter (all by default) against the training batch."
+    import matplotlib.pyplot as plt
+    keys = list(keys or rec.hps)
+    fig, axs = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3), squeeze=False)
+    for ax, k in zip(axs[0], keys): ax.plot(rec.hps[k]); ax.set_title(k); ax.set_xlabel('training batch')
+    fig.tight_layout()
+    return fig
+
+# %% ../nbs/04_callbacks.ipynb #dc43ad2d
+class _BatchLog(Callback):
+    "The Recorder's per-batch half: each training batch's loss, smoothed loss and hyper-parameters; the phase's sums."
+    losses, smooth_losses, smooth_loss = _Synced(), _Synced(), _Synced()
+    plot_loss, plot_sched = _plot_loss, _plot_sched
+
+    def _clear_batches(self):
+        self._losses, self._smooth_losses, self.hps, self._hp_keys = [], [], defaultdict(list), []
+        self._avg, self._n_smooth, self._smooth_loss = 0., 0, float('nan')
+        self._sums, self._phase = PhaseSums(len(self.metrics)), None
+
+    def _start_phase(self, phase: str):
+        self._sync()
+        self._phase, self._sums = phase, PhaseSums(len(self.metrics))
+
+    def after_batch(self):
+        learn = self.learn                  # direct reads: this runs every batch
+        if learn.loss is None or self._phase is None: return
+        metrics = () if learn.training else tuple(metric(learn.pred, *learn.yb) for metric in self.metrics)
+        self._sums.add(learn.loss, batch_size(learn), metrics)     # on the device: no wait for it here
+        if learn.training:
+            group = learn.opt.param_groups[0]
+            for k in self._hp_keys: self.hps[k].append(group[k])
+
+    def _sync(self):
+        "Bring the pending batches to the host; the training losses join `losses` and the smoothed loss."
+        for loss in self._sums.sync():
+            if self._phase != 'train': continue
+            self._losses.append(loss)
+            self._n_smooth += 1
+            self._avg = self.beta * self._avg + (1 - self.beta) * loss
+            self._smooth_loss = self._avg / (1 - self.beta ** self._n_smooth)
+            self._smooth_losses.append(self._smooth_loss)
+
+    def _end_phase(self, phase: str) -> list[float] | None:
+        "The means of the phase that ends (summed over processes first), if it was `phase` and saw a batch."
+        self._sync()
+        s, ran, self._phase = self._sums, self._phase == phase, None
+        if self.all_reduce is not None:
+            s.loss_sum, s.count, s.metric_sums = self.all_reduce(s.loss_sum, s.count, s.metric_sums)
+        return s.means() if ran and s.count else None
+
+# %% ../nbs/04_callbacks.ipynb #e9d7767a
+class Recorder(_BatchLog):
+    "Records each training batch's loss, smoothed loss and hyper-parameters, and each epoch's losses and `metrics`."
     order = 50
     def __init__(self, *metrics, beta: float = 0.98):
         self.metrics, self.beta = metrics, beta
@@ -500,89 +591,32 @@ class Recorder(Callback):
         return ['train_loss', 'valid_loss'] + [getattr(m, '__name__', type(m).__name__) for m in self.metrics]
 
     def _clear(self):
-        self._losses, self._smooth_losses, self.values, self.epoch_ends = [], [], [], []
-        self.hps = defaultdict(list)
-        self._avg, self._n_smooth, self._smooth_loss = 0., 0, float('nan')
-        self._row = self._phase = None
-        self._hp_keys, self._pending = [], []
-        self.last_validation = {}
+        self._clear_batches()
+        self.values, self.epoch_ends, self.last_validation, self._row = [], [], {}, None
 
     def before_fit(self):
         self._clear()
-        group = self.opt.param_groups[0]
         def numeric(v): return is_number(v) or (isinstance(v, tuple) and all(map(is_number, v)))
-        self._hp_keys = [k for k, v in group.items() if k != 'params' and numeric(v)]
-
+        self._hp_keys = [k for k, v in self.opt.param_groups[0].items() if k != 'params' and numeric(v)]
     def before_epoch(self):
         self._start = time.perf_counter()
         self._row = dict(epoch=self.epoch, **{n: float('nan') for n in self.metric_names})
-    def before_train(self): self._reset('train')
-    def before_validate(self): self._reset('valid')
-    def _reset(self, phase):
-        self._sync()
-        self._phase, self._loss_sum, self._count, self._metric_sums = phase, 0., 0, [0.] * len(self.metrics)
-
-    def after_batch(self):
-        learn = self.learn                  # direct reads: this runs every batch
-        if learn.loss is None or self._phase is None: return
-        metrics = () if learn.training else tuple(metric(learn.pred, *learn.yb) for metric in self.metrics)
-        self._pending.append((learn.loss.detach(), batch_size(learn), metrics))     # on the device: no wait for it here
-        if learn.training:
-            group = learn.opt.param_groups[0]
-            for k in self._hp_keys: self.hps[k].append(group[k])
-
-    def _sync(self):
-        "Bring the pending batches' numbers to the host in one transfer, and add them up as they come."
-        if not self._pending: return
-        pending, self._pending = self._pending, []
-        losses = torch.stack([loss.reshape(()) for loss, _, _ in pending]).tolist()
-        columns = [_to_floats([m[i] for _, _, m in pending]) for i in range(len(pending[0][2]))]
-        for j, (loss, (_, bs, _)) in enumerate(zip(losses, pending)):
-            self._loss_sum += loss * bs
-            self._count += bs
-            if self._phase == 'train':
-                self._losses.append(loss)
-                self._n_smooth += 1
-                self._avg = self.beta * self._avg + (1 - self.beta) * loss
-                self._smooth_loss = self._avg / (1 - self.beta ** self._n_smooth)
-                self._smooth_losses.append(self._smooth_loss)
-            else:
-                for i, column in enumerate(columns): self._metric_sums[i] += column[j] * bs
-
-    # read at any time, these are up to date: reading them brings pending numbers to the host
-    @property
-    def losses(self): self._sync(); return self._losses
-    @losses.setter
-    def losses(self, v): self._losses = v
-    @property
-    def smooth_losses(self): self._sync(); return self._smooth_losses
-    @smooth_losses.setter
-    def smooth_losses(self, v): self._smooth_losses = v
-    @property
-    def smooth_loss(self): self._sync(); return self._smooth_loss
-    @smooth_loss.setter
-    def smooth_loss(self, v): self._smooth_loss = v
-
-    def _sum_over_processes(self):
-        if self.all_reduce is None: return
-        self._loss_sum, self._count, self._metric_sums = self.all_reduce(self._loss_sum, self._count, self._metric_sums)
+    def before_train(self): self._start_phase('train')
+    def before_validate(self): self._start_phase('valid')
 
     def after_train(self):
-        self._sync(); self._sum_over_processes()
-        if self._phase == 'train' and self._count and self._row is not None:
-            self._row['train_loss'] = loss = self._loss_sum / self._count
-            if not math.isfinite(loss) and not self.learn.interrupted:
-                warnings.warn(f"The training loss of epoch {self.epoch} is {loss}: training has diverged, and the "
-                              f"weights are probably not finite. Lower the learning rate, or add TerminateOnNaN() to "
-                              f"stop at the first bad batch.")
-        self._phase = None
+        means = self._end_phase('train')
+        if means is None or self._row is None: return
+        self._row['train_loss'] = loss = means[0]
+        if not math.isfinite(loss) and not self.learn.interrupted:
+            warnings.warn(f"The training loss of epoch {self.epoch} is {loss}: training has diverged, and the weights "
+                          f"are probably not finite. Lower the learning rate, or add TerminateOnNaN() to stop at the "
+                          f"first bad batch.")
     def after_validate(self):
-        self._sync(); self._sum_over_processes()
-        if self._phase == 'valid' and self._count:
-            names = ['valid_loss', *self.metric_names[2:]]
-            self.last_validation = {n: v / self._count for n, v in zip(names, [self._loss_sum, *self._metric_sums])}
-            if self._row is not None: self._row.update(self.last_validation)
-        self._phase = None
+        means = self._end_phase('valid')
+        if means is None: return
+        self.last_validation = dict(zip(['valid_loss', *self.metric_names[2:]], means))
+        if self._row is not None: self._row.update(self.last_validation)
     def after_epoch(self):
         row, self._row = self._row, None
         if row is None or self.learn.interrupted: return        # a half-done epoch is not recorded as done
@@ -591,33 +625,10 @@ class Recorder(Callback):
         self.epoch_ends.append(len(self.losses))
 
     def completed_row(self) -> dict | None:
-        """The row of the epoch that is ending, if it completed; None if it was cut short (or this Recorder did not see
-        it)."""
+        "The row of the epoch that is ending, if it completed; None if it was cut short (or the Recorder missed it)."
         learn = self.learn
         if learn.interrupted or not self.values or self.values[-1]['epoch'] != learn.epoch: return None
         return self.values[-1]
-
-    def plot_loss(self, skip_start: int = 5, with_valid: bool = True):
-        "Training loss per batch (raw and smoothed) and, at each epoch's end, the validation loss."
-        import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(figsize=(6, 3.5))
-        xs = range(skip_start, len(self.losses))
-        ax.plot(xs, self.losses[skip_start:], alpha=0.3, label='train')
-        ax.plot(xs, self.smooth_losses[skip_start:], label='train (smoothed)')
-        if with_valid and self.values:
-            ax.plot(self.epoch_ends, [v['valid_loss'] for v in self.values], 'o-', label='valid')
-        ax.set_xlabel('training batch'); ax.set_ylabel('loss'); ax.legend()
-        return fig
-
-    def plot_sched(self, keys=None):
-        "Each recorded hyper-parameter (all by default) against the training batch."
-        import matplotlib.pyplot as plt
-        keys = list(keys or self.hps)
-        fig, axs = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3), squeeze=False)
-        for ax, k in zip(axs[0], keys):
-            ax.plot(self.hps[k]); ax.set_title(k); ax.set_xlabel('training batch')
-        fig.tight_layout()
-        return fig
 
 # %% ../nbs/04_callbacks.ipynb #40a02ff1
 class GradientAccumulation(Callback):
