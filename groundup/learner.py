@@ -647,7 +647,7 @@ class GradientAccumulation(Callback):
         if self.count < self.n_acc: raise CancelBatchException()     # no step, no zero_grad: the gradients add up
         self.count = 0
 
-# %% ../nbs/04_callbacks.ipynb #524635fd
+# %% ../nbs/04_callbacks.ipynb #fa4e026b
 def _recorder(learn) -> Recorder | None:
     "`learn`'s Recorder, or None if it has none."
     recorder = getattr(learn, 'recorder', None)
@@ -665,11 +665,23 @@ def _fmt(v):
 
 def _fmt_time(s): return f"{int(s // 60):02d}:{int(s % 60):02d}"
 
+def _text_bar(done: int, total: int, text: str) -> str: return f"\r|{'█' * (30 * done // total):<30}| {text}"
+
+def _html_bars(learn, done: int, total: int, text: str) -> str:
+    def bar(value, top): return f"<progress value='{value}' max='{top}' style='width:300px'></progress>"
+    epochs = f"{bar(learn.epoch, learn.n_epoch)} epochs done: {learn.epoch}/{learn.n_epoch}"
+    return f"<div>{epochs}</div><div>{bar(done, total)} {text}</div>"
+
+def _html_table(columns: list[str], rows: list[list[str]]) -> str:
+    head = ''.join(f'<th>{c}</th>' for c in columns)
+    body = ''.join('<tr>' + ''.join(f'<td>{c}</td>' for c in r) + '</tr>' for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+# %% ../nbs/04_callbacks.ipynb #524635fd
 class ProgressCallback(Callback):
     "A bar per epoch that follows its batches, and a table of metrics per epoch (in a notebook, a terminal, or a log)."
     order, run_after = 60, Recorder
     modes = ('auto', 'notebook', 'terminal', 'log', 'quiet')
-
     def __init__(self, mode: str = 'auto', file=None, refresh: float = 0.2):
         if mode not in self.modes: raise ValueError(f"mode must be one of {self.modes}, got {mode!r}.")
         self.mode, self.file, self.refresh = mode, file, refresh
@@ -686,12 +698,9 @@ class ProgressCallback(Callback):
         self._columns = ['epoch'] + (recorder.metric_names if recorder else []) + ['time']
         if mode == 'notebook':
             from IPython.display import display, HTML
-            self._table = display(HTML(''), display_id=True)
-            self._bar = display(HTML(''), display_id=True)
+            self._table, self._bar = display(HTML(''), display_id=True), display(HTML(''), display_id=True)
         elif mode in ('terminal', 'log'): self._print(' '.join(f"{c:>10}" for c in self._columns))
-
-    def _print(self, line): print(line, file=self._out, flush=True)
-
+    def _print(self, line, end='\n'): print(line, end=end, file=self._out, flush=True)
     def before_train(self): self._phase_start, self._next_draw = time.perf_counter(), 0.
     before_validate = before_train
 
@@ -700,21 +709,15 @@ class ProgressCallback(Callback):
         now, learn = time.perf_counter(), self.learn          # direct reads: this runs every batch
         if now < self._next_draw and learn.iter + 1 < learn.n_iter: return
         self._next_draw = now + self.refresh
-        done, total = learn.iter + 1, learn.n_iter
-        elapsed = now - self._phase_start
-        eta = elapsed / done * (total - done)
-        recorder = _recorder(self.learn)
-        loss = f" loss {recorder.smooth_loss:.4f}" if recorder and self.training else ''
-        text = (f"epoch {self.epoch + 1}/{self.n_epoch} {'train' if self.training else 'valid'} "
-                f"{done}/{total} [{_fmt_time(elapsed)}<{_fmt_time(eta)}]{loss}")
-        if self._mode == 'terminal':
-            filled = int(30 * done / total)
-            print(f"\r|{'█' * filled}{' ' * (30 - filled)}| {text}", end='', file=self._out, flush=True)
+        done, total, elapsed = learn.iter + 1, learn.n_iter, now - self._phase_start
+        recorder = _recorder(learn)
+        loss = f" loss {recorder.smooth_loss:.4f}" if recorder and learn.training else ''
+        text = (f"epoch {learn.epoch + 1}/{learn.n_epoch} {'train' if learn.training else 'valid'} {done}/{total} "
+                f"[{_fmt_time(elapsed)}<{_fmt_time(elapsed / done * (total - done))}]{loss}")
+        if self._mode == 'terminal': self._print(_text_bar(done, total, text), end='')
         else:
             from IPython.display import HTML
-            def bar(value, top): return f"<progress value='{value}' max='{top}' style='width:300px'></progress>"
-            epochs = f"{bar(learn.epoch, learn.n_epoch)} epochs done: {learn.epoch}/{learn.n_epoch}"
-            self._bar.update(HTML(f"<div>{epochs}</div><div>{bar(done, total)} {text}</div>"))
+            self._bar.update(HTML(_html_bars(learn, done, total, text)))
 
     def after_epoch(self):
         recorder = _recorder(self.learn)
@@ -722,18 +725,15 @@ class ProgressCallback(Callback):
         row = dict(epoch=self.epoch) if recorder is None else recorder.completed_row()
         if row is None: return                                           # the Recorder kept no row for this epoch
         cells = [str(row.get('epoch', self.epoch))] + [_fmt(row.get(c, float('nan'))) for c in self._columns[1:-1]]
-        cells.append(_fmt_time(row.get('time', 0.)))
-        self._rows.append(cells)
-        if self._mode == 'terminal': print('\r' + ' ' * 100 + '\r', end='', file=self._out)
-        if self._mode in ('terminal', 'log'): self._print(' '.join(f"{c:>10}" for c in cells))
+        self._rows.append(cells + [_fmt_time(row.get('time', 0.))])
+        if self._mode == 'terminal': self._print('\r' + ' ' * 100 + '\r', end='')
+        if self._mode in ('terminal', 'log'): self._print(' '.join(f"{c:>10}" for c in self._rows[-1]))
         elif self._mode == 'notebook':
             from IPython.display import HTML
-            head = ''.join(f'<th>{c}</th>' for c in self._columns)
-            body = ''.join('<tr>' + ''.join(f'<td>{c}</td>' for c in r) + '</tr>' for r in self._rows)
-            self._table.update(HTML(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"))
+            self._table.update(HTML(_html_table(self._columns, self._rows)))
 
     def after_fit(self):
-        if self._mode == 'terminal': print('\r' + ' ' * 100 + '\r', end='', file=self._out, flush=True)
+        if self._mode == 'terminal': self._print('\r' + ' ' * 100 + '\r', end='')
         elif self._mode == 'notebook':
             from IPython.display import HTML
             self._bar.update(HTML(''))
