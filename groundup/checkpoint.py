@@ -397,10 +397,10 @@ class ResumeCheckpoint(Callback):
 
 # %% ../nbs/09_checkpoint.ipynb #0bc5fd01
 class Predictor:
-    "An exported classifier: `predict(x)` gives the class and the probabilities of one item (or `batch=True`), `decode` names classes."
+    "An exported classifier: `predict(x)` gives an item's class and probabilities; `decode` names classes."
     def __init__(self, module, n_inp: int = 1, classes=None): self.module, self.n_inp, self.classes = module, n_inp, classes
     def predict(self, x, batch: bool = False, logits: bool = False):
-        "`(class, probabilities)` for item `x` (lists of classes and a tensor of probabilities if `batch`); the raw outputs if `logits`."
+        "`(class, probabilities)` of item `x` (a list of classes and a tensor if `batch`); the raw outputs if `logits`."
         inputs = tuple(x) if isinstance(x, (tuple, list)) else (x,)
         if len(inputs) != self.n_inp: raise ValueError(f"This model takes {self.n_inp} input(s), got {len(inputs)}.")
         if not batch: inputs = tuple(t[None] for t in inputs)

@@ -17,7 +17,8 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
 
 from .learner import (CANCEL_EXCEPTIONS, CancelBatchException, CancelEpochException, CancelFitException,
-                              CancelTrainException, Callback, DataLoaders, GradientAccumulation, Learner, Recorder, batch_size)
+                              CancelTrainException, Callback, DataLoaders, GradientAccumulation, Learner, Recorder,
+                              batch_size)
 from .lr_finder import rng_states, set_rng_states
 from .training import TensorLoader
 
@@ -299,7 +300,7 @@ class DistributedTrainer(Callback):
 
     def after_loss(self):
         learn = self.learn
-        gbs = getattr(learn.dl, 'last_global_bs', None)        # uneven shards: weight so the average is over the global batch
+        gbs = getattr(learn.dl, 'last_global_bs', None)        # uneven shards: weight for the global batch's average
         if learn.training and gbs: learn.loss_grad = learn.loss_grad * (batch_size(learn) * self.world_size / gbs)
 
     def _one_batch(self):
@@ -311,8 +312,8 @@ class DistributedTrainer(Callback):
         with self.ddp.no_sync() if accumulate else nullcontext():
             try: Learner.one_batch(learn)
             except CANCEL_EXCEPTIONS as e:
-                if self.agreed or type(e) not in _SEVERITY: raise       # agreed already, or not a cancel the ranks agree on
-                self.agreed, code = True, self._agree(e)                # raised before the backward pass: tell every rank
+                if self.agreed or type(e) not in _SEVERITY: raise       # agreed already, or not one ranks agree on
+                self.agreed, code = True, self._agree(e)                # raised before the backward pass: tell all
                 raise e if _SEVERITY[type(e)] == code else _BY_SEVERITY[code]()
 
     def after_fit(self):
