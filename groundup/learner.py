@@ -284,6 +284,14 @@ def _check_fit(learn, n_epoch, lr):
     if n == 0: raise ValueError("The training loader has no batches, so there is nothing to train on. Check that the "
                                 "training set is not empty (and, with drop_last=True, that it holds a full batch).")
 
+def _check_start_lrs(opt):
+    for i, group in enumerate(opt.param_groups):
+        lr = group.get('lr')
+        if is_number(lr) and not (math.isfinite(lr) and lr >= 0):
+            raise ValueError(f"Training would start with a learning rate of {lr} (parameter group {i}), set by a "
+                             f"callback's before_fit (a schedule, such as fit_one_cycle's lr_max): the learning rate "
+                             f"must be a finite number >= 0.")
+
 def _misplaced(e: Exception) -> RuntimeError:
     stage = _STAGES[type(e)]
     return RuntimeError(f"{type(e).__name__} was raised where no {stage} is running, so there is no {stage} to cancel "
@@ -384,13 +392,13 @@ class Learner(CallbackHost):
             run_stage(self, 'fit', self._do_fit)
 
     def _do_fit(self):
+        _check_start_lrs(self.opt)                      # as set by the callbacks' before_fit (schedules)
         for self.epoch in range(self.start_epoch, self.n_epoch): run_stage(self, 'epoch', self._do_epoch)
     def _do_epoch(self):
         self.dl = self.dls.train; run_stage(self, 'train', self._all_batches)
         if self.dls.valid is None: return
         self.dl = self.dls.valid
         with torch.no_grad(): run_stage(self, 'validate', self._all_batches)
-
     def _all_batches(self):
         self.n_iter, n = len(self.dl), self.dls.n_inp
         for self.iter, b in enumerate(self.dl):
