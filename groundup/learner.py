@@ -341,7 +341,7 @@ def _resume_callback(checkpoint) -> Callback:
     import it."""
     cls = next((c for c in _callback_classes() if c.__name__ == 'ResumeCheckpoint'), None)
     if cls is None: raise RuntimeError("fit(resume=...) continues from a checkpoint that SaveCheckpoint wrote; both "
-                                       "live in groundup.checkpoint: import it first (or from groundup.all import *).")
+                                       "live in the module groundup.checkpoint, which is not loaded: import it first.")
     return cls(checkpoint)
 
 # %% ../nbs/04_callbacks.ipynb #629de547
