@@ -265,7 +265,7 @@ def make_opt(opt_func, model: nn.Module, lr, splitter=None):
 
 def set_group_lrs(opt, lr):
     "Set the learning rate of each of `opt`'s parameter groups from `lr` (as `lrs_for_groups` reads it)."
-    for group, lr in zip(opt.param_groups, lrs_for_groups(lr, len(opt.param_groups))): group['lr'] = lr
+    for group, value in zip(opt.param_groups, lrs_for_groups(lr, len(opt.param_groups))): group['lr'] = value
 
 # %% ../nbs/04_callbacks.ipynb #98b66d13
 def _check_dls(dls):
