@@ -26,15 +26,17 @@ def init_kaiming_(module, a=0., nonlinearity='relu'):
 # %% ../nbs/02_fully_connected.ipynb #8c97e124
 def select_modules(model: nn.Module, layer_types=None) -> list[tuple[str, nn.Module]]:
     "`(name, module)` for each leaf of `model` (a module without children), or each module of `layer_types` if given."
-    if not isinstance(model, nn.Module): raise TypeError(f"select_modules needs an nn.Module, got {type(model).__name__}.")
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"select_modules needs an nn.Module, got {type(model).__name__}.")
     def wanted(m): return isinstance(m, layer_types) if layer_types is not None else next(m.children(), None) is None
     return [(name, m) for name, m in model.named_modules() if wanted(m)]
 
 # %% ../nbs/02_fully_connected.ipynb #95fa3f19
 class Hook:
-    "Calls `fn(hook, module, input, output)` after each forward of `module` until removed; if `backward`, `fn(hook, module, grad_input, grad_output)` after each backward through it."
+    "Calls `fn(hook, module, input, output)` after each forward of `module` until removed (`backward`: after each backward)."
     def __init__(self, module: nn.Module, fn, backward: bool = False):
-        if not isinstance(module, nn.Module): raise TypeError(f"A Hook goes on an nn.Module, got {type(module).__name__}.")
+        if not isinstance(module, nn.Module):
+            raise TypeError(f"A Hook goes on an nn.Module, got {type(module).__name__}.")
         if not callable(fn): raise TypeError(f"fn must be a function fn(hook, module, input, output), got {fn!r}.")
         self.module, self.backward = module, backward
         register = module.register_full_backward_hook if backward else module.register_forward_hook
@@ -50,7 +52,8 @@ class Hook:
     def __enter__(self): return self
     def __exit__(self, *exc): self.remove()
     def __repr__(self):
-        return f"Hook({type(self.module).__name__}, {'backward' if self.backward else 'forward'}{'' if self.active else ', removed'})"
+        kind = 'backward' if self.backward else 'forward'
+        return f"Hook({type(self.module).__name__}, {kind}{'' if self.active else ', removed'})"
 
 # %% ../nbs/02_fully_connected.ipynb #64abbfbb
 class Hooks:
