@@ -328,11 +328,20 @@ def model_summary(model: nn.Module, *xb) -> ModelSummary:
     bs = len(xb[0]) if isinstance(xb[0], torch.Tensor) and xb[0].dim() else 1
     return ModelSummary(rows, count(model.parameters()), count(model.parameters(), True), sum(r.macs for r in rows), bs)
 
+def _first_batch(dl):
+    "The first batch of `dl`, with its generator's state (and PyTorch's) put back: the next fit shuffles the same."
+    gen = getattr(dl, 'generator', None)
+    state = gen.get_state() if isinstance(gen, torch.Generator) else None
+    with torch.random.fork_rng(devices=[]):
+        try: return next(iter(dl))
+        finally:
+            if state is not None: gen.set_state(state)
+
 @patch
 def summary(self: Learner, xb=None) -> ModelSummary:
     "`model_summary` of the model on `xb` (a tensor, or a tuple of inputs; default: the first training batch)."
     if xb is None:
-        batch = next(iter(self.dls.train))
+        batch = _first_batch(self.dls.train)
         xb = tuple(batch[:self.dls.n_inp]) if isinstance(batch, (tuple, list)) else (batch,)
     elif not isinstance(xb, (tuple, list)): xb = (xb,)
     param = next(self.model.parameters(), None)
