@@ -291,11 +291,19 @@ def cpu_features() -> dict:
     return dict(cores=os.cpu_count(), threads=torch.get_num_threads(), capability=torch.backends.cpu.get_cpu_capability(),
                 avx512_bf16=_cpu_flag('_is_avx512_bf16_supported', 'avx512_bf16'), amx=_cpu_flag('_is_amx_tile_supported', 'amx_tile'))
 
+_BF16_ISAS = ('AVX512_CORE_BF16', 'AVX512_CORE_FP16', 'AVX512_CORE_AMX', 'AVX10', 'ALL')
+
 def bf16_available() -> bool:
-    "Whether bf16 autocast should pay here: training on the CPU (no CUDA device) and a CPU with bf16 dot-product instructions (AVX-512 bf16 or AMX)."
+    "Whether bf16 autocast should pay here: `$GROUNDUP_BF16` (1 or 0) if set, else a CPU with bf16 instructions in use."
+    forced = os.environ.get('GROUNDUP_BF16', '').strip()
+    if forced:
+        if forced not in ('0', '1'): raise ValueError(f"GROUNDUP_BF16={forced!r}: set it to 1 (bf16) or 0 (fp32), or unset it")
+        return forced == '1'
     if torch.cuda.is_available(): return False
     features = cpu_features()
-    return bool(features['avx512_bf16'] or features['amx'])
+    isa = os.environ.get('ONEDNN_MAX_CPU_ISA', os.environ.get('DNNL_MAX_CPU_ISA', 'ALL')).upper()
+    kernels_allowed = features['capability'] == 'AVX512' and isa.startswith(_BF16_ISAS)
+    return bool(kernels_allowed and (features['avx512_bf16'] or features['amx']))
 
 # %% ../nbs/11_fashion_speedrun.ipynb #fe525e9d
 class ValidateAtEnd(Callback):
