@@ -111,8 +111,12 @@ def user_module(model: nn.Module) -> nn.Module:
 def _stats_row(a: torch.Tensor, bins: int, hist_max: float) -> torch.Tensor:
     "[mean, std, fraction of |a| in each of `bins` bins over [0, hist_max]], in fp32 whatever `a`'s dtype."
     a = a.detach().float()
-    std, mean = torch.std_mean(a)
-    hist = torch.histc(a.abs().clamp_(max=hist_max), bins, 0., hist_max) / a.numel()
+    n = a.numel()
+    total, squares = a.sum(), a.square().sum()            # two vectorised sums: faster than torch.std_mean
+    mean = total / n
+    std = ((squares - total * mean) / max(n - 1, 1)).clamp_(min=0).sqrt_()
+    bin_of = torch.nan_to_num(a.abs().mul_(bins / hist_max), nan=bins - 1.).clamp_(max=bins - 1).to(torch.int32)
+    hist = torch.bincount(bin_of.reshape(-1), minlength=bins) / n    # above hist_max (or NaN): the last bin
     return torch.cat([mean[None], std[None], hist])
 
 # %% ../nbs/10_convolutions.ipynb #39ff25a2
