@@ -116,7 +116,8 @@ def _stats_row(a: torch.Tensor, bins: int, hist_max: float) -> torch.Tensor:
     mean = total / n
     std = ((squares - total * mean) / max(n - 1, 1)).clamp_(min=0).sqrt_()
     bin_of = torch.nan_to_num(a.abs().mul_(bins / hist_max), nan=bins - 1.).clamp_(max=bins - 1).to(torch.int32)
-    hist = torch.bincount(bin_of.reshape(-1), minlength=bins) / n    # above hist_max (or NaN): the last bin
+    bin_of = bin_of.reshape(-1)                           # above hist_max (or NaN): the last bin
+    hist = a.new_zeros(bins).index_add_(0, bin_of, a.new_ones(1).expand(n)) / n   # (bincount waits for a GPU)
     return torch.cat([mean[None], std[None], hist])
 
 # %% ../nbs/10_convolutions.ipynb #39ff25a2
