@@ -8,6 +8,7 @@ load (the 1-minute average of runnable processes) is recorded before and after e
 seconds are only as good as the machine is quiet.
 
     python bench/speedrun_seeds.py [--presets sprint,full] [--seeds 0,1,2,3,4] [--threads N] [--json out.json]
+    GROUNDUP_BF16=0 python bench/speedrun_seeds.py ...     # the same in fp32 on a CPU that would pick bf16
 
 The targets: a mean of at least 93.0% in at most 60 s (sprint), at least 94.0% in at most 180 s (full).
 """
@@ -15,7 +16,7 @@ import argparse, json, os, statistics, sys
 
 import torch
 
-from groundup.speedrun import PRESETS, cpu_features, fashion_tensors, score, speed_run
+from groundup.speedrun import PRESETS, bf16_available, cpu_features, fashion_tensors, score, speed_run
 
 TARGETS = {'sprint': (0.930, 60.), 'full': (0.940, 180.)}
 
@@ -38,7 +39,8 @@ def main(argv=None):
     if args.threads: torch.set_num_threads(args.threads)
 
     data = fashion_tensors()
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), {cpu_features()}", flush=True)
+    precision = 'bf16' if bf16_available() else 'fp32'       # the presets' bf16='auto'; GROUNDUP_BF16=0 or 1 forces it
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), {cpu_features()}, precision {precision}", flush=True)
     runs = []
     for name in presets:
         for seed in seeds:
@@ -65,7 +67,7 @@ def main(argv=None):
               f"{statistics.mean(r['plain_accuracy'] for r in rs):>7.2%} {statistics.mean(r['valid_accuracy'] for r in rs):>7.2%} {statistics.mean(secs):>8.1f} ± {ssd:4.1f} {max(secs):>6.1f} "
               f"{min(loads):>4.1f}-{max(loads):<4.1f}  {verdict}")
     if args.json:
-        with open(args.json, 'w') as f: json.dump(dict(torch=torch.__version__, threads=torch.get_num_threads(), runs=runs), f, indent=1)
+        with open(args.json, 'w') as f: json.dump(dict(torch=torch.__version__, threads=torch.get_num_threads(), precision=precision, runs=runs), f, indent=1)
     return 0
 
 

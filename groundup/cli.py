@@ -25,7 +25,8 @@ __all__ = ['positive_int', 'DEFAULTS', 'PRESET_OPTIONS', 'TTA_CHOICES', 'OPTIMIZ
            'LOCK_FILE', 'CONFIG_KEYS', 'LEGACY', 'int_between', 'positive_float', 'fraction', 'apply_preset',
            'build_parser', 'check_out', 'check_args', 'OutInUse', 'lock_out', 'unlock_out', 'remove_leftovers',
            'RunConfig', 'run_config', 'config_differences', 'resume_decision', 'save_figure', 'write_outputs',
-           'StopOnNaN', 'Terminated', 'signals_as_interrupts', 'ignore_signals', 'main', 'run_recipe', 'test_score']
+           'StopOnNaN', 'Terminated', 'signals_as_interrupts', 'ignore_signals', 'usable_cores', 'thread_count', 'main',
+           'run_recipe', 'test_score', 'run']
 
 # %% ../nbs/13_cli.ipynb #10e482b7
 def int_between(lo: int, hi: int, what: str = 'a whole number'):
@@ -138,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument('--resume', action=argparse.BooleanOptionalAction,
                    help='continue from the checkpoint in --out; by default, resume if it was written with the same settings')
     m = p.add_argument_group('machine and display')
-    m.add_argument('--threads', type=int_between(1, 1024), metavar='N', help="CPU threads for torch (default: torch's choice)")
+    m.add_argument('--threads', type=int_between(1, 1024), metavar='N', help="CPU threads for torch, at most the usable cores (default: torch's choice)")
     m.add_argument('--compile', action='store_true', help='compile the model with torch.compile (needs a C++ compiler on the CPU); see bench/compile_speed.py for when it pays')
     d.add_argument('--log', action='append', choices=('csv', 'tensorboard'), default=[],
                    help='also log to --out: csv (history.csv, one row per epoch) or tensorboard (tensorboard/, needs pip install tensorboard); repeatable')
@@ -312,6 +313,21 @@ def ignore_signals():
     if threading.current_thread() is threading.main_thread():
         for s in (signal.SIGINT, signal.SIGTERM): signal.signal(s, signal.SIG_IGN)
 
+# %% ../nbs/13_cli.ipynb #3dd5c869
+def usable_cores() -> int:
+    "The CPU cores this process may run on: its affinity where the system reports it, else all of them."
+    try: return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError): return os.cpu_count() or 1
+
+def thread_count(requested: int | None, processes: int = 1) -> tuple[int | None, str | None]:
+    "`requested` threads capped at this process's share of the usable cores, and a warning if capped (None: torch decides)."
+    if requested is None: return None, None
+    limit = max(1, usable_cores() // max(1, processes))
+    if requested <= limit: return requested, None
+    share = f"the {limit} core(s) each of {processes} processes can use" if processes > 1 else f"the {limit} core(s) this process can use"
+    return limit, f"--threads {requested} is more than {share}; using {limit} (more threads than cores only slow training down)"
+
+
 # %% ../nbs/13_cli.ipynb #c67d595a
 def _last_checkpoint(out: Path) -> dict | None:
     "The checkpoint a rerun would resume from (read quietly), or None."
@@ -380,7 +396,9 @@ def test_score(learn, data, tta: str = 'none') -> dict:
     return {**test, 'plain_accuracy': test['accuracy'], 'accuracy': accuracy(probs, targets).item()}
 
 def _run(parser, args, cbs) -> int:
-    if args.threads: torch.set_num_threads(args.threads)
+    threads, warning = thread_count(args.threads, int(os.environ.get('LOCAL_WORLD_SIZE', 1)))
+    if warning and _speaks(): _say(warning)
+    if threads: torch.set_num_threads(threads)
     config = run_config(args)
     try: ckpt, message = resume_decision(args, config)
     except SystemExit as e: parser.error(str(e))
@@ -417,7 +435,8 @@ def _run(parser, args, cbs) -> int:
         _print(f"lr finder: using lr {lr:.3g}")
     learn.run_config.config['lr'] = lr
     procs = f" on {args.world_size} processes" if args.world_size > 1 else ''
-    _print(f"training {args.epochs} epochs on {len(data.x_train)} images{procs} ({args.opt}, lr {lr:.3g}, bs {args.bs}); output in {args.out}")
+    _print(f"training {args.epochs} epochs on {len(data.x_train)} images{procs} ({args.opt}, lr {lr:.3g}, bs {args.bs}, "
+           f"{'bf16' if args.bf16 else 'fp32'}, {torch.get_num_threads()} thread(s)); output in {args.out}")
     _print(f"each epoch: train_loss on the training batches; valid_loss and accuracy on the {len(data.x_valid)} validation images")
     start = time.perf_counter()
     try:
@@ -469,3 +488,12 @@ def _finished(learn, args, ckpt, saved, data) -> int:
     print(f"This run already finished ({ckpt['epochs_done']} epochs): {_summary(metrics)}. "
           f"Use --no-resume to train again, or another --out.")
     return 0
+
+# %% ../nbs/13_cli.ipynb #a642a430
+def run():
+    "Entry point of the `groundup-train` console script: `main()`, then exit with its code."
+    code = main()
+    if num_distrib() > 1 and rank_distrib() != 0:          # under torchrun, every rank but 0 leaves at once
+        sys.stdout.flush(); sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)

@@ -109,7 +109,8 @@ def main():
     for nb in notebooks + (['(the run itself)'] if any('(the run itself)' in f for f in results.values()) else []):
         print(f"{nb:<{width}} | " + ' | '.join(f"{'FAIL' if nb in f else 'ok':^{len(name)}}" for name, f in results.items()))
     bad = [n for n, f in results.items() if f]
-    print(f"\n{len(results) - len(bad)} of {len(results)} configurations passed" + (f"; failed: {', '.join(bad)}" if bad else ''))
+    if bad: print(f"\nfailed: {', '.join(bad)} (logs in {args.logs})")
+    print(f"\nportability: {len(results) - len(bad)} passed, {len(bad)} failed")
     sys.exit(1 if bad else 0)
 
 
