@@ -333,6 +333,7 @@ def model_summary(model: nn.Module, *xb) -> ModelSummary:
     bs = len(xb[0]) if isinstance(xb[0], torch.Tensor) and xb[0].dim() else 1
     return ModelSummary(rows, count(model.parameters()), count(model.parameters(), True), sum(r.macs for r in rows), bs)
 
+# %% ../nbs/10_convolutions.ipynb #54967264
 def _first_batch(dl):
     "The first batch of `dl`, with its generator's state (and PyTorch's) put back: the next fit shuffles the same."
     gen = getattr(dl, 'generator', None)
