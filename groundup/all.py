@@ -7,7 +7,7 @@ __all__ = []
 
 # %% ../nbs/99_all.ipynb #e3f93111
 from .datasets import *             # 00: Fashion-MNIST, verified and cached; atomic writes
-from .init import *                 # 02: Kaiming initialisation
+from .init import *                 # 02: Kaiming initialisation, Hook/Hooks, activation_stats
 from .training import *             # 03: datasets, loaders, accuracy
 from .learner import *              # 04: the Learner, its events and callbacks
 from .schedule import *             # 05: annealing, ParamScheduler, Learner.fit_one_cycle
@@ -15,7 +15,7 @@ from .optimizer import *            # 06: the optimizer built from steppers
 from .mixed_precision import *      # 07: MixedPrecision, GradientClip, Learner.to_fp16/to_bf16
 from .lr_finder import *            # 08: LRFinder, Learner.lr_find
 from .checkpoint import *           # 09: SaveCheckpoint, fit(resume=...)
-from .convolutions import *         # 10: convolutions by im2col, BatchNorm, conv_bn, ResBlock
+from .convolutions import *         # 10: im2col, BatchNorm, conv_bn, ResBlock, ActivationStats, Learner.summary
 from .speedrun import *             # 11: the capstone CNN and its data
 from .distributed import *          # 12: data-parallel training, learn.distrib_ctx()
 from .recurrent import *            # 14: RowLSTM, ModelResetter, RNNRegularizer

@@ -5,12 +5,20 @@
 # %% ../nbs/10_convolutions.ipynb #43128bf6
 from __future__ import annotations
 
+import math
+from typing import NamedTuple
+
 import torch
 import torch.nn.functional as F
+from fastcore.basics import patch
 from torch import nn
 
+from .init import Hooks, select_modules
+from .learner import Callback, Learner, to_device
+
 # %% auto #0
-__all__ = ['conv_out_size', 'conv2d_unfold', 'Conv2dUnfold', 'BatchNorm', 'conv_bn', 'ResBlock']
+__all__ = ['conv_out_size', 'conv2d_unfold', 'Conv2dUnfold', 'BatchNorm', 'user_module', 'ActivationStats', 'conv_bn', 'ResBlock',
+           'SummaryRow', 'layer_macs', 'ModelSummary', 'model_summary']
 
 # %% ../nbs/10_convolutions.ipynb #cde49aba
 def conv_out_size(size: int, ks: int, stride: int = 1, padding: int = 0) -> int:
@@ -92,6 +100,157 @@ class BatchNorm(nn.Module):
 
     def extra_repr(self): return f"{self.nf}, eps={self.eps}, momentum={self.momentum}"
 
+# %% ../nbs/10_convolutions.ipynb #52fe24f0
+def user_module(model: nn.Module) -> nn.Module:
+    "The model the user built, under training's wrappers: DDP's and DataParallel's `.module`, `torch.compile`'s `_orig_mod`."
+    while True:
+        if isinstance(model, (nn.parallel.DistributedDataParallel, nn.DataParallel)): model = model.module
+        elif isinstance(getattr(model, '_orig_mod', None), nn.Module): model = model._orig_mod
+        else: return model
+
+def _stats_row(a: torch.Tensor, bins: int, hist_max: float) -> torch.Tensor:
+    "[mean, std, fraction of |a| in each of `bins` bins over [0, hist_max]], in fp32 whatever `a`'s dtype."
+    a = a.detach().float()
+    n = a.numel()
+    total, squares = a.sum(), a.square().sum()            # two vectorised sums: faster than torch.std_mean
+    mean = total / n
+    std = ((squares - total * mean) / max(n - 1, 1)).clamp_(min=0).sqrt_()
+    bin_of = torch.nan_to_num(a.abs().mul_(bins / hist_max), nan=bins - 1.).clamp_(max=bins - 1).to(torch.int32)
+    bin_of = bin_of.reshape(-1)                           # above hist_max (or NaN): the last bin
+    hist = a.new_zeros(bins).index_add_(0, bin_of, a.new_ones(1).expand(n)) / n   # (bincount waits for a GPU)
+    return torch.cat([mean[None], std[None], hist])
+
+# %% ../nbs/10_convolutions.ipynb #39ff25a2
+class ActivationStats(Callback):
+    "Every `every`-th training batch, per layer: mean, std, histogram of |output| (`bins` over [0, `hist_max`])."
+    def __init__(self, layer_types=nn.ReLU, modules=None, every: int = 1, bins: int = 40, hist_max: float = 10.,
+                 max_rows: int = 256):
+        for name, v in (('every', every), ('bins', bins), ('max_rows', max_rows)):
+            if not (isinstance(v, int) and v >= 1): raise ValueError(f"{name} must be an int >= 1, got {v!r}.")
+        if max_rows % 2: raise ValueError(f"max_rows must be even (full rows are merged in pairs), got {max_rows}.")
+        if not hist_max > 0: raise ValueError(f"hist_max must be > 0, got {hist_max!r}.")
+        self.layer_types, self.modules, self.every, self.bins = layer_types, modules, every, bins
+        self.hist_max, self.max_rows, self.names, self._hooks, self._buf = hist_max, max_rows, [], None, None
+
+    def before_fit(self):
+        model = user_module(self.learn.model)                 # the user's modules, under DDP or torch.compile
+        where = {m: name for name, m in model.named_modules()}
+        if self.modules is None: named = select_modules(model, self.layer_types)
+        else:
+            if any(m not in where for m in self.modules): raise ValueError("modules= must be modules of learn.model.")
+            named = [(where[m], m) for m in self.modules]
+        if not named: raise ValueError(f"ActivationStats found no module of type {self.layer_types} in the model: "
+                                       f"pass layer_types=... (e.g. nn.Conv2d) or modules=[...], whose outputs to record.")
+        self.names, self._slot = [name for name, _ in named], {m: i for i, (_, m) in enumerate(named)}
+        self._acts, self._on, self._seen, self._n, self._span = [None] * len(named), False, 0, 0, 1
+        self._buf, self._host, self._host_n, self._host_span = None, None, 0, 1
+        self._hooks = Hooks([m for _, m in named], self._keep)
+
+    def _keep(self, hook, module, inp, out):
+        if self._on: self._acts[self._slot[module]] = out       # a reference only: the numbers come in after_batch
+
+    def before_batch(self): self._on = self.learn.training and self._seen % self.every == 0
+
+    def after_batch(self):
+        if not self.learn.training: return
+        self._seen += 1
+        acts, self._acts, on, self._on = self._acts, [None] * len(self._acts), self._on, False
+        if not on or any(a is None for a in acts): return     # not this batch, or one cancelled in its forward pass
+        rows = torch.stack([_stats_row(a, self.bins, self.hist_max) for a in acts])
+        if self._buf is None: self._buf = rows.new_zeros(len(acts), self.max_rows, rows.shape[1])
+        if self._n == self._span * self.max_rows: self._halve()
+        self._buf[:, self._n // self._span] += rows           # indexed by Python ints: nothing waits for the device
+        self._n += 1
+
+    def _halve(self):
+        "All rows full: add them up in pairs, so that each row covers twice as many batches."
+        merged = self._buf.view(len(self._buf), self.max_rows // 2, 2, -1).sum(2)
+        self._buf.zero_()
+        self._buf[:, :self.max_rows // 2] = merged
+        self._span *= 2
+
+    def _to_host(self):
+        if self._buf is not None: self._host, self._host_n, self._host_span = self._buf.cpu(), self._n, self._span
+    def after_epoch(self): self._to_host()                     # the one transfer from the device, per epoch
+    def after_fit(self):
+        self._to_host()
+        if self._hooks is not None: self._hooks.remove()       # also when the fit ends with an exception
+
+# %% ../nbs/10_convolutions.ipynb #f5aa7f35
+@patch(as_prop=True)
+def n_rows(self: ActivationStats) -> int: return math.ceil(self._host_n / self._host_span)
+
+@patch
+def _rows(self: ActivationStats) -> torch.Tensor:
+    "The host copy, each row divided by the number of batches it covers: [layers, rows, 2 + bins]."
+    if self._host is None: raise ValueError("ActivationStats has no statistics yet: fit a Learner with it first.")
+    n, span = self._host_n, self._host_span
+    counts = torch.tensor([min(span, n - i * span) for i in range(self.n_rows)], dtype=torch.float32)
+    return self._host[:, :self.n_rows] / counts[None, :, None]
+
+@patch(as_prop=True)
+def means(self: ActivationStats) -> torch.Tensor: return self._rows()[..., 0]
+@patch(as_prop=True)
+def stds(self: ActivationStats) -> torch.Tensor: return self._rows()[..., 1]
+@patch(as_prop=True)
+def hists(self: ActivationStats) -> torch.Tensor: return self._rows()[..., 2:]
+@patch(as_prop=True)
+def near_zero(self: ActivationStats) -> torch.Tensor:
+    "The fraction of each layer's outputs in the lowest bin, |a| < hist_max / bins."
+    return self._rows()[..., 2]
+@patch(as_prop=True)
+def batches(self: ActivationStats) -> torch.Tensor: return torch.arange(self.n_rows) * self._host_span * self.every
+@patch(as_prop=True)
+def nbytes(self: ActivationStats) -> int:
+    "Bytes held: the device buffer and its host copy, each [layers, max_rows, 2 + bins] fp32."
+    return sum(t.numel() * t.element_size() for t in (self._buf, self._host) if t is not None)
+
+# %% ../nbs/10_convolutions.ipynb #9e8a9e31
+def _plot_here() -> bool:
+    "Plots draw on rank 0 only, when processes train together (each rank records its own shard)."
+    import torch.distributed as dist
+    return not (dist.is_available() and dist.is_initialized() and dist.get_rank() != 0)
+
+def _layer_index(stats, layers) -> list[int]:
+    if layers is None: return list(range(len(stats.names)))
+    return [stats.names.index(l) if isinstance(l, str) else l for l in layers]
+
+@patch
+def color_dim(self: ActivationStats, layers=None, axs=None, title: str = ''):
+    "Each layer's histogram of |output| over training, as an image (log-scale colour, from 1e-5 to 1 of the outputs)."
+    if not _plot_here(): return None
+    import matplotlib.pyplot as plt
+    index = _layer_index(self, layers)
+    if axs is None: axs = plt.subplots(1, len(index), figsize=(2.5 * len(index), 2.2), squeeze=False)[1][0]
+    hists, end = self.hists, self.n_rows * self._host_span * self.every
+    for ax, i in zip(axs, index):
+        ax.imshow(hists[i].t().clamp(min=1e-5).log10(), origin='lower', aspect='auto', vmin=-5, vmax=0,
+                  extent=(0, end, 0, self.hist_max))
+        ax.set_title(f"{title}{self.names[i]}", fontsize=9)
+    return axs[0].figure
+
+@patch
+def dead_chart(self: ActivationStats, layers=None, ax=None):
+    "Each layer's near-zero fraction over training."
+    if not _plot_here(): return None
+    import matplotlib.pyplot as plt
+    if ax is None: ax = plt.subplots(figsize=(5, 3))[1]
+    for i in _layer_index(self, layers): ax.plot(self.batches, self.near_zero[i], label=self.names[i])
+    ax.set(xlabel='training batch', ylabel=f'fraction |a| < {self.hist_max / self.bins:g}', ylim=(0, 1.02))
+    return ax.figure
+
+@patch
+def plot_stats(self: ActivationStats, layers=None, axs=None):
+    "Each layer's mean and standard deviation over training."
+    if not _plot_here(): return None
+    import matplotlib.pyplot as plt
+    if axs is None: axs = plt.subplots(1, 2, figsize=(10, 3))[1]
+    for i in _layer_index(self, layers):
+        for ax, values in zip(axs, (self.means, self.stds)): ax.plot(self.batches, values[i], label=self.names[i])
+    axs[0].set(xlabel='training batch', title='means'); axs[1].set(xlabel='training batch', title='standard deviations')
+    axs[1].legend(fontsize=7)
+    return axs[0].figure
+
 # %% ../nbs/10_convolutions.ipynb #e0a5c2d1
 def conv_bn(ni: int, nf: int, ks: int = 3, stride: int = 2, act: bool = True) -> nn.Sequential:
     "A `ks`×`ks` convolution from `ni` to `nf` channels (no bias), batch-norm, then ReLU if `act`."
@@ -106,3 +265,90 @@ class ResBlock(nn.Module):
         super().__init__()
         self.convs = nn.Sequential(conv_bn(nf, nf, stride=1), conv_bn(nf, nf, stride=1, act=False))
     def forward(self, x): return F.relu(x + self.convs(x))
+
+# %% ../nbs/10_convolutions.ipynb #65e79158
+class SummaryRow(NamedTuple):
+    "One leaf module in a `ModelSummary`: its output shape for the batch, parameters, trainable ones, multiply-adds."
+    name: str
+    kind: str
+    shape: tuple | None
+    params: int
+    trainable: int
+    macs: int
+
+def layer_macs(module: nn.Module, inputs: tuple, out) -> int:
+    "Multiply-adds of one call of a linear, convolutional or recurrent `module` that returned `out`; 0 for others."
+    if isinstance(module, nn.Linear): return out.numel() * module.in_features
+    if isinstance(module, nn.modules.conv._ConvNd):
+        return out.numel() * module.in_channels // module.groups * math.prod(module.kernel_size)
+    if isinstance(module, nn.RNNBase):
+        if not isinstance(inputs[0], torch.Tensor): raise TypeError("layer_macs counts recurrent layers on tensors only.")
+        if getattr(module, 'proj_size', 0): raise ValueError("layer_macs does not count LSTMs with proj_size > 0.")
+        steps_x_items, h, dirs = inputs[0].numel() // module.input_size, module.hidden_size, 1 + module.bidirectional
+        gates = {'LSTM': 4, 'GRU': 3}.get(module.mode, 1)
+        n_ins = [module.input_size] + [h * dirs] * (module.num_layers - 1)
+        return steps_x_items * dirs * sum(gates * h * (n_in + h) for n_in in n_ins)
+    return 0
+
+# %% ../nbs/10_convolutions.ipynb #2dc1bf1d
+class ModelSummary(NamedTuple):
+    "`rows`, one per leaf module, and totals: parameters, trainable ones, multiply-adds for a batch of `batch_size`."
+    rows: list
+    params: int
+    trainable: int
+    macs: int
+    batch_size: int
+
+    def __repr__(self):
+        def n(v): return f"{v:,}"
+        width = max([5] + [len(r.name) for r in self.rows]) + 2
+        head = ('layer', 'type', 'output shape', 'params', 'trainable', 'multiply-adds')
+        lines = ["{:<{w}}{:<18}{:<20}{:>10}{:>11}{:>16}".format(*head, w=width)]
+        for r in self.rows:
+            shape = '-' if r.shape is None else str(list(r.shape))
+            cells = (r.name, r.kind, shape, n(r.params), n(r.trainable), n(r.macs))
+            lines.append("{:<{w}}{:<18}{:<20}{:>10}{:>11}{:>16}".format(*cells, w=width))
+        lines.append(f"total: {n(self.params)} parameters ({n(self.trainable)} trainable), {n(self.macs)} multiply-adds "
+                     f"for a batch of {self.batch_size} ({self.macs / max(self.batch_size, 1) / 1e6:.2f} million per item)")
+        return '\n'.join(lines)
+
+def model_summary(model: nn.Module, *xb) -> ModelSummary:
+    "A `ModelSummary` of `model(*xb)`: one call, in eval mode and without gradients; the model's mode is put back."
+    if not xb: raise ValueError("model_summary needs the model's inputs: model_summary(model, x) or (model, x1, x2).")
+    model = user_module(model)
+    leaves = select_modules(model)
+    shapes, macs = {}, {m: 0 for _, m in leaves}
+    def record(hook, module, inputs, out):
+        first = out[0] if isinstance(out, (tuple, list)) else out           # an LSTM returns (output, state)
+        shapes.setdefault(module, tuple(first.shape) if isinstance(first, torch.Tensor) else None)
+        macs[module] += layer_macs(module, inputs, first)
+    was_training = model.training
+    try:
+        model.eval()
+        with Hooks([m for _, m in leaves], record), torch.no_grad(): model(*xb)
+    finally: model.train(was_training)
+    def count(params, trainable=False): return sum(p.numel() for p in params if p.requires_grad or not trainable)
+    rows = [SummaryRow(name, type(m).__name__, shapes.get(m), count(m.parameters()), count(m.parameters(), True),
+                       macs[m]) for name, m in leaves]
+    bs = len(xb[0]) if isinstance(xb[0], torch.Tensor) and xb[0].dim() else 1
+    return ModelSummary(rows, count(model.parameters()), count(model.parameters(), True), sum(r.macs for r in rows), bs)
+
+# %% ../nbs/10_convolutions.ipynb #54967264
+def _first_batch(dl):
+    "The first batch of `dl`, with its generator's state (and PyTorch's) put back: the next fit shuffles the same."
+    gen = getattr(dl, 'generator', None)
+    state = gen.get_state() if isinstance(gen, torch.Generator) else None
+    with torch.random.fork_rng(devices=[]):
+        try: return next(iter(dl))
+        finally:
+            if state is not None: gen.set_state(state)
+
+@patch
+def summary(self: Learner, xb=None) -> ModelSummary:
+    "`model_summary` of the model on `xb` (a tensor, or a tuple of inputs; default: the first training batch)."
+    if xb is None:
+        batch = _first_batch(self.dls.train)
+        xb = tuple(batch[:self.dls.n_inp]) if isinstance(batch, (tuple, list)) else (batch,)
+    elif not isinstance(xb, (tuple, list)): xb = (xb,)
+    param = next(self.model.parameters(), None)
+    return model_summary(self.model, *(to_device(tuple(xb), param.device) if param is not None else xb))
