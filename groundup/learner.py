@@ -23,8 +23,8 @@ from .training import TensorLoader, get_dls
 __all__ = ['CANCEL_EXCEPTIONS', 'EVENTS', 'CANCEL_EVENTS', 'DataLoaders', 'CancelFitException', 'CancelEpochException',
            'CancelTrainException', 'CancelValidException', 'CancelBatchException', 'CancelBackwardException',
            'CancelStepException', 'snake_name', 'Callback', 'sort_callbacks', 'CallbackHost', 'main_process',
-           'user_module', 'is_number', 'batch_size', 'lrs_for_groups', 'make_opt', 'set_group_lrs', 'run_stage',
-           'Learner', 'TrainEvalCallback', 'default_device', 'to_device', 'DeviceCallback', 'PhaseSums', 'Recorder',
+           'is_number', 'batch_size', 'lrs_for_groups', 'make_opt', 'set_group_lrs', 'run_stage', 'Learner',
+           'TrainEvalCallback', 'default_device', 'to_device', 'DeviceCallback', 'PhaseSums', 'Recorder',
            'GradientAccumulation', 'ProgressCallback', 'CSVLogger', 'TensorBoardLogger', 'TerminateOnNaN',
            'ShortEpochCallback', 'GatherPreds']
 
@@ -220,12 +220,6 @@ def main_process() -> bool:
     "Is this the process that shows and writes: rank 0 of a process group (or of `torchrun`'s `RANK`), or the only one?"
     if dist.is_available() and dist.is_initialized(): return dist.get_rank() == 0
     return int(os.environ.get('RANK', 0)) == 0
-
-def user_module(model: nn.Module) -> nn.Module:
-    """The user's own module inside the wrappers data-parallel training puts around it (`DistributedDataParallel`,
-    `DataParallel`)."""
-    while isinstance(model, (nn.parallel.DistributedDataParallel, nn.DataParallel)): model = model.module
-    return model
 
 def is_number(v) -> bool: return isinstance(v, (int, float)) and not isinstance(v, bool)
 

@@ -10,7 +10,8 @@ import math
 import torch
 from torch import nn
 
-from .learner import Callback, GradientAccumulation, user_module
+from .convolutions import user_module
+from .learner import Callback, GradientAccumulation
 
 # %% auto #0
 __all__ = ['RowLSTM', 'ModelResetter', 'RNNRegularizer']
