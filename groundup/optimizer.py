@@ -246,7 +246,7 @@ def _use_foreach(self: Optimizer, params) -> bool:
 
 @patch
 def _step_group(self: Optimizer, params, hypers):
-    "This group's step: fused kernels if `_fused_step` finds them, else multi-tensor if `_use_foreach`, else one at a time."
+    "Fused kernels if `_fused_step` finds them, else multi-tensor if `_use_foreach`, else one parameter at a time."
     fused = self._fused_step(params, hypers)
     if fused is not None: fused(params, hypers)
     elif self._use_foreach(params): self._step_foreach(params, hypers)
