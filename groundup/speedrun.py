@@ -208,7 +208,7 @@ class EMA(Callback):
 @patch
 @torch.no_grad()
 def swap_in(self: EMA):
-    "Put the averaged weights into the model and keep the training weights aside (no-op if they are in already, or before any fit)."
+    "Put the averaged weights into the model, the training weights aside (no-op if in already, or before any fit)."
     if self.avg is None or self._kept is not None: return
     if self._entries is None: self._entries = self._model_entries()
     self._kept = {name: t.clone() for name, t, _ in self._entries}
@@ -240,9 +240,11 @@ def state_dict(self: EMA) -> dict:
                 decay=self.decay, buffers=self.buffers, warmup=self.warmup)
 @patch
 def load_state_dict(self: EMA, state: dict):
-    mine, saved = (self.decay, self.buffers, self.warmup), (state['decay'], state['buffers'], state.get('warmup', False))
+    mine = (self.decay, self.buffers, self.warmup)
+    saved = (state['decay'], state['buffers'], state.get('warmup', False))
     if mine != saved:
-        raise ValueError(f"This EMA has (decay, buffers, warmup) = {mine}, the saved one {saved}: build the EMA as the run that saved it did.")
+        raise ValueError(f"This EMA has (decay, buffers, warmup) = {mine}, the saved one {saved}: "
+                         f"build the EMA as the run that saved it did.")
     self.avg = None if state['avg'] is None else {k: v.clone() for k, v in state['avg'].items()}
     self.n_steps = state['n_steps']
 
