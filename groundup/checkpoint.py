@@ -13,7 +13,7 @@ import torch
 from fastcore.basics import patch
 
 from .datasets import atomic_writer
-from .learner import Callback, Learner, Recorder, _as_tuple
+from .learner import Callback, Learner, Recorder, is_number, main_process
 from .lr_finder import rng_states, set_rng_states
 
 # %% auto #0
@@ -57,8 +57,7 @@ class CheckpointError(Exception):
         super().__init__(f"{problem} {fix}".strip())
         self.problem, self.fix = problem, fix
 
-def _number(v): return isinstance(v, (int, float)) and not isinstance(v, bool)
-def _hyper_value(v): return _number(v) or (isinstance(v, tuple) and len(v) > 0 and all(map(_number, v)))
+def _hyper_value(v): return is_number(v) or (isinstance(v, tuple) and len(v) > 0 and all(map(is_number, v)))
 def _hypers(opt) -> list[dict]:
     "The numeric hyper-parameters of each of `opt`'s parameter groups."
     return [{k: v for k, v in g.items() if k != 'params' and _hyper_value(v)} for g in opt.param_groups]
@@ -323,6 +322,7 @@ class SaveCheckpoint(Callback):
 
     def after_epoch(self):
         learn = self.learn
+        if not main_process(): return                     # in data-parallel training, rank 0 writes for all
         if learn.interrupted or self._fit_hypers is None or self._iter_at_start is None: return   # half done, or never started
         if getattr(learn, 'train_iter', 0) == self._iter_at_start:
             warnings.warn(f"Epoch {learn.epoch} trained no batches: SaveCheckpoint wrote no checkpoint of it.")
@@ -395,26 +395,20 @@ class ResumeCheckpoint(Callback):
             warnings.warn(f"This fit starts with other hyper-parameters than the one that wrote {ckpt['path']}: {', '.join(diffs)}. "
                           f"It will not continue that fit exactly; call fit (or fit_one_cycle) as the interrupted run did.")
 
-# %% ../nbs/09_checkpoint.ipynb #93d6b570
-_fit_without_resume = getattr(Learner.fit, 'without_resume', Learner.fit)   # the original, even if this cell runs twice
-
-@patch
-def fit(self: Learner, n_epoch: int = 1, lr: float | None = None, cbs=None, reset_opt: bool = False, resume=None):
-    "Train for `n_epoch` epochs; callbacks in `cbs` take part in this fit only. `resume`: a checkpoint file (or its folder) to continue from."
-    if resume is not None: cbs = [*_as_tuple(cbs), ResumeCheckpoint(resume)]
-    return _fit_without_resume(self, n_epoch, lr=lr, cbs=cbs, reset_opt=reset_opt)
-Learner.fit.without_resume = _fit_without_resume
-
 # %% ../nbs/09_checkpoint.ipynb #0bc5fd01
 class Predictor:
-    "An exported model ready to predict: `predict(x)` for one item (or `batch=True`), `decode(preds)` to class names."
+    "An exported classifier: `predict(x)` gives an item's class and probabilities; `decode` names classes."
     def __init__(self, module, n_inp: int = 1, classes=None): self.module, self.n_inp, self.classes = module, n_inp, classes
-    def predict(self, x, batch: bool = False):
+    def predict(self, x, batch: bool = False, logits: bool = False):
+        "`(class, probabilities)` of item `x` (a list of classes and a tensor if `batch`); the raw outputs if `logits`."
         inputs = tuple(x) if isinstance(x, (tuple, list)) else (x,)
         if len(inputs) != self.n_inp: raise ValueError(f"This model takes {self.n_inp} input(s), got {len(inputs)}.")
         if not batch: inputs = tuple(t[None] for t in inputs)
         with torch.no_grad(): out = self.module(*inputs)
-        return out if batch else out[0]
+        if logits: return out if batch else out[0]
+        probs = out.float().softmax(-1)
+        decoded = [self.classes[int(i)] if self.classes is not None else int(i) for i in probs.argmax(-1)]
+        return (decoded, probs) if batch else (decoded[0], probs[0])
     def decode(self, preds) -> list[str] | str:
         if self.classes is None: raise ValueError("This model was exported without class names: pass classes= to learn.export.")
         idx = preds.argmax(-1)

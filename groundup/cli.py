@@ -14,7 +14,7 @@ import groundup.lr_finder  # noqa: F401  (adds Learner.lr_find)
 import groundup.mixed_precision  # noqa: F401  (adds Learner.to_bf16)
 from .checkpoint import CheckpointError, SaveCheckpoint, read_checkpoint
 from .datasets import DatasetError, atomic_write_bytes
-from .learner import CancelFitException, Callback, CSVLogger, ProgressCallback, TensorBoardLogger, TerminateOnNaN
+from .learner import Callback, CSVLogger, ProgressCallback, TensorBoardLogger, TerminateOnNaN
 from .optimizer import SGD, Adam, RAdam
 from .speedrun import PRESETS, TTA_VIEWS, bf16_available, evaluate_test, fashion_tensors, recipe, recipe_learner
 from .training import TensorLoader, accuracy
@@ -25,7 +25,7 @@ __all__ = ['positive_int', 'DEFAULTS', 'PRESET_OPTIONS', 'TTA_CHOICES', 'OPTIMIZ
            'LOCK_FILE', 'CONFIG_KEYS', 'LEGACY', 'int_between', 'positive_float', 'fraction', 'apply_preset',
            'build_parser', 'check_out', 'check_args', 'OutInUse', 'lock_out', 'unlock_out', 'remove_leftovers',
            'RunConfig', 'run_config', 'config_differences', 'resume_decision', 'save_figure', 'write_outputs',
-           'StopOnNaN', 'Terminated', 'signals_as_interrupts', 'ignore_signals', 'usable_cores', 'thread_count', 'main',
+           'Terminated', 'signals_as_interrupts', 'ignore_signals', 'usable_cores', 'thread_count', 'main',
            'run_recipe', 'test_score', 'run']
 
 # %% ../nbs/13_cli.ipynb #10e482b7
@@ -282,16 +282,6 @@ def write_outputs(learn, out: Path, config: dict, lr: float, train_time: float, 
         if 'lr.png' in wanted: save_figure(rec.plot_sched(['lr']), out/'lr.png')
     return metrics
 
-# %% ../nbs/13_cli.ipynb #1833e529
-class StopOnNaN(TerminateOnNaN):
-    "`TerminateOnNaN` (notebook 04) that remembers where it stopped the fit: `stopped` is `(epoch, 'training' or 'validation', batch, loss)` or None."
-    def before_fit(self): self.stopped = None
-    def after_loss(self):
-        try: super().after_loss()
-        except CancelFitException:
-            self.stopped = (self.epoch, 'training' if self.training else 'validation', self.iter, self.loss.detach().flatten()[0].item())
-            raise
-
 # %% ../nbs/13_cli.ipynb #e9c4c4e5
 class Terminated(KeyboardInterrupt):
     "SIGTERM, raised where the program is when the signal arrives, so that it unwinds exactly as Ctrl-C does."
@@ -408,7 +398,7 @@ def _run(parser, args, cbs) -> int:
         return 1
     if args.subset: data = data._replace(**{f'{xy}_{split}': getattr(data, f'{xy}_{split}')[:args.subset]
                                             for xy in 'xy' for split in ('train', 'valid', 'test')})
-    nan_guard = StopOnNaN()
+    nan_guard = TerminateOnNaN()
     try: loggers = [CSVLogger(args.out / 'history.csv') if kind == 'csv' else TensorBoardLogger(args.out / 'tensorboard') for kind in args.log]
     except ImportError as e:
         _say(f"--log tensorboard: {e}")

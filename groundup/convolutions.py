@@ -207,9 +207,10 @@ def nbytes(self: ActivationStats) -> int:
 
 # %% ../nbs/10_convolutions.ipynb #9e8a9e31
 def _plot_here() -> bool:
-    "Plots draw on rank 0 only, when processes train together (each rank records its own shard)."
-    import torch.distributed as dist
-    return not (dist.is_available() and dist.is_initialized() and dist.get_rank() != 0)
+    "Whether to plot: on rank 0 only, by the process group's rank or, once the group is gone, the launcher's `RANK`."
+    import os, torch.distributed as dist
+    if dist.is_available() and dist.is_initialized(): return dist.get_rank() == 0
+    return int(os.environ.get('RANK', 0)) == 0
 
 def _layer_index(stats, layers) -> list[int]:
     if layers is None: return list(range(len(stats.names)))

@@ -17,9 +17,8 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
 
 from .learner import (CANCEL_EXCEPTIONS, CancelBatchException, CancelEpochException, CancelFitException,
-                              CancelTrainException, CancelBackwardException, CancelStepException, Callback, CSVLogger, DataLoaders, GradientAccumulation, Learner,
-                              ProgressCallback, Recorder, TensorBoardLogger, _batch_size)
-from .checkpoint import SaveCheckpoint
+                              CancelTrainException, Callback, DataLoaders, GradientAccumulation, Learner, Recorder,
+                              batch_size)
 from .lr_finder import rng_states, set_rng_states
 from .training import TensorLoader
 
@@ -222,7 +221,16 @@ def shard_loader(dl, rank: int, world_size: int, train: bool = True, seed: int =
 # %% ../nbs/12_distributed.ipynb #122e1657
 _SEVERITY = {CancelBatchException: 1, CancelTrainException: 2, CancelEpochException: 3, CancelFitException: 4}
 _BY_SEVERITY = {v: k for k, v in _SEVERITY.items()}
-def _nothing(): pass
+
+class _AgreeOnCancels(Callback):
+    "The all-reduce of a training batch on which this rank raised no cancel, after every other `after_loss` handler."
+    order = 10_000
+    def __init__(self, trainer): self.trainer = trainer
+    def after_loss(self):
+        trainer = self.trainer
+        if not self.learn.training or trainer.agreed: return
+        trainer.agreed, code = True, trainer._agree(None)
+        if code: raise _BY_SEVERITY[code]()
 
 class DistributedTrainer(Callback):
     "Data-parallel training in a process group: DDP model, sharded loaders, reduced numbers, writers on rank 0, cancels agreed by all ranks."
@@ -244,7 +252,7 @@ class DistributedTrainer(Callback):
             raise RuntimeError("DistributedTrainer needs a process group: use `with learn.distrib_ctx(): learn.fit(...)`, "
                                "or call setup_distributed() first.")
         learn = self.learn
-        self._dls, self._silenced, self.module = learn.dls, [], learn.model
+        self._dls, self.module, self.agreed = learn.dls, learn.model, True
         self.rank, self.world_size = dist.get_rank(), dist.get_world_size()
         self.module = learn.model
         device = next(self.module.parameters()).device
@@ -258,26 +266,12 @@ class DistributedTrainer(Callback):
             learn.dls = DataLoaders(shard_loader(self._dls.train, self.rank, self.world_size, True, self.seed),
                                     shard_loader(self._dls.valid, self.rank, self.world_size, False), self._dls.n_inp)
         recorder = getattr(learn, 'recorder', None)
-        if isinstance(recorder, Recorder): recorder.reduce = self._reduce
+        if isinstance(recorder, Recorder): recorder.all_reduce = self._sum_over_ranks
         self._gacc = next((cb for cb in learn.cbs if isinstance(cb, GradientAccumulation)), None)
-        if self.rank != 0: self._quiet()
-        learn._do_one_batch = self._one_batch           # this Learner's batches go through _one_batch for this fit
+        if self.sync_cancel: learn.add_cb(_AgreeOnCancels(self))     # for this fit only
+        learn.one_batch = self._one_batch               # the Learner's override point, for this fit
 
-    def _quiet(self):
-        "Ranks other than 0 show and write nothing: rank 0 speaks for all (the writers' `after_epoch` does nothing for this fit)."
-        for cb in self.learn.cbs:
-            if isinstance(cb, ProgressCallback): self._silenced.append((cb, 'mode', cb.mode)); cb.mode = 'quiet'
-            elif isinstance(cb, (SaveCheckpoint, CSVLogger, TensorBoardLogger)):
-                self._silenced.append((cb, 'after_epoch', None)); cb.after_epoch = _nothing
-        self.learn._handlers = None                      # the next event picks up the change
-
-    def _unquiet(self):
-        for cb, attr, old in self._silenced:
-            if old is None: cb.__dict__.pop(attr, None)
-            else: setattr(cb, attr, old)
-        self._silenced = []
-
-    def _reduce(self, loss_sum, count, metric_sums):
+    def _sum_over_ranks(self, loss_sum, count, metric_sums):
         t = torch.tensor([loss_sum, count, *metric_sums], dtype=torch.float64,
                          device=self.device if dist.get_backend() == 'nccl' else 'cpu')
         dist.all_reduce(t)
@@ -304,40 +298,31 @@ class DistributedTrainer(Callback):
         dist.all_reduce(code, op=dist.ReduceOp.MAX)
         return int(code.item())
 
-    def _one_batch(self):
+    def after_loss(self):
         learn = self.learn
-        if not learn.training: return Learner._do_one_batch(learn)
-        gacc = self._gacc
-        accumulate = gacc is not None and gacc.count + _batch_size(learn) < gacc.n_acc
+        gbs = getattr(learn.dl, 'last_global_bs', None)        # uneven shards: weight for the global batch's average
+        if learn.training and gbs: learn.loss_grad = learn.loss_grad * (batch_size(learn) * self.world_size / gbs)
+
+    def _one_batch(self):
+        "`Learner.one_batch`, inside DDP's `no_sync()` while gradients accumulate, with cancels agreed by every rank."
+        learn = self.learn
+        if not learn.training: return Learner.one_batch(learn)
+        gacc, self.agreed = self._gacc, not self.sync_cancel
+        accumulate = gacc is not None and gacc.count + batch_size(learn) < gacc.n_acc
         with self.ddp.no_sync() if accumulate else nullcontext():
-            cancel = None
-            try:
-                if not learn.yb: learn._no_targets()
-                learn.pred = learn.model(*learn.xb)
-                learn('after_pred')
-                learn.loss = learn.loss_grad = learn._compute_loss()
-                learn._loss_version = learn.loss._version
-                gbs = getattr(learn.dl, 'last_global_bs', None)   # uneven shards: weight so the average is over the global batch
-                if gbs: learn.loss_grad = learn.loss_grad * (_batch_size(learn) * self.world_size / gbs)
-                learn('after_loss')
+            try: Learner.one_batch(learn)
             except CANCEL_EXCEPTIONS as e:
-                if type(e) not in _SEVERITY or not self.sync_cancel: raise
-                cancel = e
-            if self.sync_cancel:
-                code = self._agree(cancel)
-                if code: raise cancel if _SEVERITY.get(type(cancel)) == code else _BY_SEVERITY[code]()
-            learn._with_events(learn._backward, 'backward', CancelBackwardException)
-        learn._with_events(learn._step, 'step', CancelStepException)
-        learn.opt.zero_grad()
+                if self.agreed or type(e) not in _SEVERITY: raise       # agreed already, or not one ranks agree on
+                self.agreed, code = True, self._agree(e)                # raised before the backward pass: tell all
+                raise e if _SEVERITY[type(e)] == code else _BY_SEVERITY[code]()
 
     def after_fit(self):
         learn = self.learn
         unwinding = sys.exc_info()[1]
-        learn.__dict__.pop('_do_one_batch', None)
+        learn.__dict__.pop('one_batch', None)
         learn.model, learn.dls = self.module, self._dls
-        self._unquiet()
         recorder = getattr(learn, 'recorder', None)
-        if isinstance(recorder, Recorder) and recorder.reduce == self._reduce: recorder.reduce = None
+        if isinstance(recorder, Recorder) and recorder.all_reduce == self._sum_over_ranks: recorder.all_reduce = None
         self.ddp = None
         if unwinding is None: dist.barrier()              # rank 0's files are written before any rank goes on
         elif not isinstance(unwinding, CANCEL_EXCEPTIONS) and any(w in str(unwinding).lower() for w in ('timed out', 'timeout')):

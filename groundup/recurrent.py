@@ -10,6 +10,7 @@ import math
 import torch
 from torch import nn
 
+from .convolutions import user_module
 from .learner import Callback, GradientAccumulation
 
 # %% auto #0
@@ -56,10 +57,11 @@ def _reset_of(model):
 
 class ModelResetter(Callback):
     "Calls `model.reset()` before training, before validation and after the fit, so that no phase starts from another's state."
-    def before_train(self): _reset_of(self.learn.model)()
+    def before_train(self): _reset_of(user_module(self.learn.model))()     # the user's model, even inside DDP
     before_validate = before_train
     def after_fit(self):
-        if callable(getattr(self.learn.model, 'reset', None)): self.learn.model.reset()
+        model = user_module(self.learn.model)
+        if callable(getattr(model, 'reset', None)): model.reset()
 
 # %% ../nbs/14_recurrent.ipynb #2a03cb3d
 def _check_coef(name: str, v):
@@ -90,7 +92,7 @@ class RNNRegularizer(Callback):
     def after_loss(self):
         learn = self.learn
         if not learn.training or not (self.alpha or self.beta): return
-        out, raw = _step_outputs(learn.model, len(learn.pred))
+        out, raw = _step_outputs(user_module(learn.model), len(learn.pred))
         if self.alpha:
             ar = self.alpha * out.float().pow(2).mean()
             learn.loss_grad, self.ar = learn.loss_grad + ar, ar.detach()
