@@ -77,12 +77,12 @@ class Optimizer:
         finally: p.grad = grad                  # a stepper may have put a modified copy there (see l2_reg)
 
 
-# %% ../nbs/06_optimizers.ipynb #81cc3c7b
+# %% ../nbs/06_optimizers.ipynb #4e39c189
 @patch
 def __repr__(self: Optimizer):
-        hypers = ', '.join(f"{k}={v}" for k, v in self.param_groups[0].items() if k != 'params')
-        return (f"Optimizer({len(self.param_groups)} group(s), {sum(len(g['params']) for g in self.param_groups)} tensors, "
-                f"steppers=[{', '.join(s.__name__ for s in self.steppers)}], {hypers})")
+    hypers = ', '.join(f"{k}={v}" for k, v in self.param_groups[0].items() if k != 'params')
+    return (f"Optimizer({len(self.param_groups)} group(s), {sum(len(g['params']) for g in self.param_groups)} tensors, "
+            f"steppers=[{', '.join(s.__name__ for s in self.steppers)}], {hypers})")
 
 def _stepper_error(stepper, e, hypers, state):
     return TypeError(f"Stepper {stepper.__name__} failed: {e}. It was given the hyper-parameters {sorted(hypers)} and the "
@@ -253,7 +253,7 @@ def _step_group(self: Optimizer, params, hypers):
     else:
         for p in params: self._step_one(p, hypers)
 
-# %% ../nbs/06_optimizers.ipynb #6305f9e8
+# %% ../nbs/06_optimizers.ipynb #6e1d22fd
 fused_forms = {}     # tuple of steppers -> FusedForm; filled in by @fused_form in the appendix
 
 def _fused_devices():
@@ -330,7 +330,7 @@ def momentum_step_foreach(ps, grads, lr, grad_avg, **_): torch._foreach_add_(ps,
 @foreach_of(nesterov_step)
 def nesterov_step_foreach(ps, grads, lr, mom, grad_avg, **_): torch._foreach_add_(ps, torch._foreach_add(grads, grad_avg, alpha=mom), alpha=-lr)
 
-# %% ../nbs/06_optimizers.ipynb #d94507d3
+# %% ../nbs/06_optimizers.ipynb #ca9fef29
 @foreach_of(average_sqr_grad)
 def average_sqr_grad_foreach(ps, grads, sqr_mom, sqr_avg=None, **_):
     sqr_avg = _zeros_where_none(sqr_avg, ps)

@@ -204,7 +204,7 @@ class EMA(Callback):
         "The decay of the `n`-th update (from 0): `decay`, or with `warmup` less while few steps have been averaged."
         return min(self.decay, (1 + n) / (10 + n)) if self.warmup else self.decay
 
-# %% ../nbs/11_fashion_speedrun.ipynb #bb4219a4
+# %% ../nbs/11_fashion_speedrun.ipynb #f84348e0
 @patch
 @torch.no_grad()
 def swap_in(self: EMA):
