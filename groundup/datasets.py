@@ -162,17 +162,6 @@ def download_bytes(url: str, timeout: float = 30) -> bytes:
     if total and len(data) != total: raise DatasetError(f"Download of {url} stopped after {len(data):,} of {total:,} bytes.")
     return data
 
-# %% ../nbs/00_datasets.ipynb #a5a5aa6b
-def _missing_message(name, looked, download_error):
-    tried = ''.join(f"\n  - {p}" for p in looked)
-    dl = f"\n  - download: {download_error}" if download_error else "\n  - download: not tried (download=False)"
-    return (f"Fashion-MNIST file '{name}' was not found. Looked in:{tried}{dl}\n"
-            f"To get the data, do one of:\n"
-            f"  - on Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist\n"
-            f"  - put the four IDX files (.gz or not) in a folder and set {DATA_ENV_VAR}=/that/folder, "
-            f"or pass path='/that/folder'\n"
-            f"  - allow the download (download=True) on a machine that can reach {FASHION_MNIST_URL}")
-
 # %% ../nbs/00_datasets.ipynb #9e8e1ab4
 def stratified_split(y: torch.Tensor, n_valid: int, seed: int = 42) -> tuple[torch.Tensor, torch.Tensor]:
     "Sorted indices `(train, valid)` of labels `y`: `n_valid` items in valid, each class in proportion to its size, chosen by a seeded shuffle."
@@ -192,6 +181,17 @@ def stratified_split(y: torch.Tensor, n_valid: int, seed: int = 42) -> tuple[tor
     keep = torch.ones(len(y), dtype=torch.bool)
     keep[valid] = False
     return keep.nonzero().squeeze(1), valid
+
+# %% ../nbs/00_datasets.ipynb #a5a5aa6b
+def _missing_message(name, looked, download_error):
+    tried = ''.join(f"\n  - {p}" for p in looked)
+    dl = f"\n  - download: {download_error}" if download_error else "\n  - download: not tried (download=False)"
+    return (f"Fashion-MNIST file '{name}' was not found. Looked in:{tried}{dl}\n"
+            f"To get the data, do one of:\n"
+            f"  - on Debian/Ubuntu: sudo apt-get install dataset-fashion-mnist\n"
+            f"  - put the four IDX files (.gz or not) in a folder and set {DATA_ENV_VAR}=/that/folder, "
+            f"or pass path='/that/folder'\n"
+            f"  - allow the download (download=True) on a machine that can reach {FASHION_MNIST_URL}")
 
 # %% ../nbs/00_datasets.ipynb #82efe290
 def fetch_idx(name: str, path=None, download: bool = True, verify: bool = True, cache_dir=None,

@@ -114,6 +114,7 @@ def _to_float(x):
     if isinstance(x, (tuple, list)): return type(x)(_to_float(o) for o in x)
     return x
 
+# %% ../nbs/07_mixed_precision.ipynb #e9e48e7c
 class MixedPrecision(Callback):
     "Mixed-precision training with `torch.autocast` in `dtype` (default: fp16 on CUDA, bf16 elsewhere) and, for fp16, a `torch.amp.GradScaler(**scaler_kwargs)`."
     order = 30

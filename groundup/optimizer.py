@@ -60,14 +60,12 @@ class Optimizer:
             with torch.enable_grad(): loss = closure()
         for group in self.param_groups:
             params = [p for p in group['params'] if p.grad is not None]
-            if not params: continue
-            hypers = {k: v for k, v in group.items() if k != 'params'}
-            fused = self._fused_step(params, hypers)
-            if fused is not None: fused(params, hypers)
-            elif self._use_foreach(params): self._step_foreach(params, hypers)
-            else:
-                for p in params: self._step_one(p, hypers)
+            if params: self._step_group(params, {k: v for k, v in group.items() if k != 'params'})
         return loss
+
+    def _step_group(self, params, hypers):
+        "One parameter at a time through the steppers (an appendix adds the faster paths)."
+        for p in params: self._step_one(p, hypers)
 
     def _step_one(self, p, hypers):
         state, grad = self.state[p], p.grad
@@ -78,64 +76,18 @@ class Optimizer:
                 if update: state.update(update)
         finally: p.grad = grad                  # a stepper may have put a modified copy there (see l2_reg)
 
-    def __repr__(self):
-        hypers = ', '.join(f"{k}={v}" for k, v in self.param_groups[0].items() if k != 'params')
-        return (f"Optimizer({len(self.param_groups)} group(s), {sum(len(g['params']) for g in self.param_groups)} tensors, "
-                f"steppers=[{', '.join(s.__name__ for s in self.steppers)}], {hypers})")
+
+# %% ../nbs/06_optimizers.ipynb #4e39c189
+@patch
+def __repr__(self: Optimizer):
+    hypers = ', '.join(f"{k}={v}" for k, v in self.param_groups[0].items() if k != 'params')
+    return (f"Optimizer({len(self.param_groups)} group(s), {sum(len(g['params']) for g in self.param_groups)} tensors, "
+            f"steppers=[{', '.join(s.__name__ for s in self.steppers)}], {hypers})")
 
 def _stepper_error(stepper, e, hypers, state):
     return TypeError(f"Stepper {stepper.__name__} failed: {e}. It was given the hyper-parameters {sorted(hypers)} and the "
                      f"state {sorted(state)}. Pass a missing hyper-parameter as a keyword to the Optimizer (e.g. mom=0.9), "
                      f"or put the stepper that creates a missing state value earlier in the list.")
-
-# %% ../nbs/06_optimizers.ipynb #6305f9e8
-@patch
-def _use_foreach(self: Optimizer, params) -> bool:
-    "Multi-tensor steps if asked (`foreach=True`), or by default (`None`) when the parameters are on a GPU and every stepper has a multi-tensor twin."
-    have_twins = all(hasattr(s, 'foreach') for s in self.steppers)
-    if self.foreach is None: return have_twins and params[0].device.type not in ('cpu', 'mps')
-    if self.foreach and not have_twins:
-        missing = [s.__name__ for s in self.steppers if not hasattr(s, 'foreach')]
-        raise ValueError(f"foreach=True needs a multi-tensor twin for every stepper; {missing} have none. "
-                         f"Pass foreach=False (or None), or register twins with @foreach_of.")
-    return bool(self.foreach)
-
-fused_forms = {}     # tuple of steppers -> FusedForm; filled in by @fused_form in the appendix
-
-def _fused_devices():
-    "The device types on which this PyTorch has fused optimizer kernels."
-    try: from torch.optim.optimizer import _get_fused_kernels_supported_devices
-    except ImportError: return ['cuda']
-    return _get_fused_kernels_supported_devices()
-
-def _why_not_fused(form, steppers, params, hypers):
-    "Why `form` cannot do this step (a sentence), or None if it can."
-    if form is None:
-        return (f"the steppers {[s.__name__ for s in steppers]} have no fused form; the fused forms are "
-                f"{sorted({str([s.__name__ for s in k]) for k in fused_forms}) or 'none yet'}")
-    if (why := form.check(hypers)) is not None: return why
-    if missing := [k for k in form.kernels if not hasattr(torch, k)]: return f"this PyTorch ({torch.__version__}) has no {missing}"
-    if bad := sorted({p.device.type for p in params} - set(_fused_devices())): return f"PyTorch has no fused optimizer kernels for {bad}"
-    if not all(p.is_floating_point() for p in params): return "the fused kernels need floating-point parameters"
-    if any(p.grad.is_sparse for p in params): return "the fused kernels do not take sparse gradients"
-    return None
-
-@patch
-def _fused_step(self: Optimizer, params, hypers):
-    "The function that does this group's whole step in fused kernels, or None to take another path."
-    if self.fused is False or (self.fused is None and self.foreach is not None): return None
-    form = fused_forms.get(tuple(self.steppers))
-    if form is None and not self.fused: return None
-    why = _why_not_fused(form, self.steppers, params, hypers)
-    if why is None: return partial(_run_fused, form.fn, self.state)
-    if self.fused: raise ValueError(f"fused=True, but {why}. Pass fused=None (fused where possible) or fused=False.")
-    return None
-
-def _run_fused(fn, state, params, hypers):
-    "Run a fused form on `params`, one call per device and dtype (what the kernels need)."
-    by_kind = defaultdict(list)
-    for p in params: by_kind[p.device, p.dtype].append(p)
-    for ps in by_kind.values(): fn(ps, [p.grad for p in ps], [state[p] for p in ps], **hypers)
 
 # %% ../nbs/06_optimizers.ipynb #540d6905
 def sgd_step(p, lr, **_):
@@ -280,6 +232,65 @@ def load_state_dict(self: Optimizer, state_dict: dict):
     self.state = state
     for mine, saved in zip(self.param_groups, saved_groups): mine.update({k: v for k, v in saved.items() if k != 'params'})
 
+# %% ../nbs/06_optimizers.ipynb #6305f9e8
+@patch
+def _use_foreach(self: Optimizer, params) -> bool:
+    "Multi-tensor steps if asked (`foreach=True`), or by default (`None`) when the parameters are on a GPU and every stepper has a multi-tensor twin."
+    have_twins = all(hasattr(s, 'foreach') for s in self.steppers)
+    if self.foreach is None: return have_twins and params[0].device.type not in ('cpu', 'mps')
+    if self.foreach and not have_twins:
+        missing = [s.__name__ for s in self.steppers if not hasattr(s, 'foreach')]
+        raise ValueError(f"foreach=True needs a multi-tensor twin for every stepper; {missing} have none. "
+                         f"Pass foreach=False (or None), or register twins with @foreach_of.")
+    return bool(self.foreach)
+
+@patch
+def _step_group(self: Optimizer, params, hypers):
+    "Fused kernels if `_fused_step` finds them, else multi-tensor if `_use_foreach`, else one parameter at a time."
+    fused = self._fused_step(params, hypers)
+    if fused is not None: fused(params, hypers)
+    elif self._use_foreach(params): self._step_foreach(params, hypers)
+    else:
+        for p in params: self._step_one(p, hypers)
+
+# %% ../nbs/06_optimizers.ipynb #6e1d22fd
+fused_forms = {}     # tuple of steppers -> FusedForm; filled in by @fused_form in the appendix
+
+def _fused_devices():
+    "The device types on which this PyTorch has fused optimizer kernels."
+    try: from torch.optim.optimizer import _get_fused_kernels_supported_devices
+    except ImportError: return ['cuda']
+    return _get_fused_kernels_supported_devices()
+
+def _why_not_fused(form, steppers, params, hypers):
+    "Why `form` cannot do this step (a sentence), or None if it can."
+    if form is None:
+        return (f"the steppers {[s.__name__ for s in steppers]} have no fused form; the fused forms are "
+                f"{sorted({str([s.__name__ for s in k]) for k in fused_forms}) or 'none yet'}")
+    if (why := form.check(hypers)) is not None: return why
+    if missing := [k for k in form.kernels if not hasattr(torch, k)]: return f"this PyTorch ({torch.__version__}) has no {missing}"
+    if bad := sorted({p.device.type for p in params} - set(_fused_devices())): return f"PyTorch has no fused optimizer kernels for {bad}"
+    if not all(p.is_floating_point() for p in params): return "the fused kernels need floating-point parameters"
+    if any(p.grad.is_sparse for p in params): return "the fused kernels do not take sparse gradients"
+    return None
+
+@patch
+def _fused_step(self: Optimizer, params, hypers):
+    "The function that does this group's whole step in fused kernels, or None to take another path."
+    if self.fused is False or (self.fused is None and self.foreach is not None): return None
+    form = fused_forms.get(tuple(self.steppers))
+    if form is None and not self.fused: return None
+    why = _why_not_fused(form, self.steppers, params, hypers)
+    if why is None: return partial(_run_fused, form.fn, self.state)
+    if self.fused: raise ValueError(f"fused=True, but {why}. Pass fused=None (fused where possible) or fused=False.")
+    return None
+
+def _run_fused(fn, state, params, hypers):
+    "Run a fused form on `params`, one call per device and dtype (what the kernels need)."
+    by_kind = defaultdict(list)
+    for p in params: by_kind[p.device, p.dtype].append(p)
+    for ps in by_kind.values(): fn(ps, [p.grad for p in ps], [state[p] for p in ps], **hypers)
+
 # %% ../nbs/06_optimizers.ipynb #3bd849b1
 def foreach_of(stepper):
     "Decorator: register the decorated function as the multi-tensor twin of `stepper` (`stepper.foreach`)."
@@ -319,6 +330,7 @@ def momentum_step_foreach(ps, grads, lr, grad_avg, **_): torch._foreach_add_(ps,
 @foreach_of(nesterov_step)
 def nesterov_step_foreach(ps, grads, lr, mom, grad_avg, **_): torch._foreach_add_(ps, torch._foreach_add(grads, grad_avg, alpha=mom), alpha=-lr)
 
+# %% ../nbs/06_optimizers.ipynb #ca9fef29
 @foreach_of(average_sqr_grad)
 def average_sqr_grad_foreach(ps, grads, sqr_mom, sqr_avg=None, **_):
     sqr_avg = _zeros_where_none(sqr_avg, ps)

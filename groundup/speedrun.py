@@ -204,41 +204,52 @@ class EMA(Callback):
         "The decay of the `n`-th update (from 0): `decay`, or with `warmup` less while few steps have been averaged."
         return min(self.decay, (1 + n) / (10 + n)) if self.warmup else self.decay
 
-    @torch.no_grad()
-    def swap_in(self):
-        "Put the averaged weights into the model and keep the training weights aside (no-op if they are in already, or before any fit)."
-        if self.avg is None or self._kept is not None: return
-        if self._entries is None: self._entries = self._model_entries()
-        self._kept = {name: t.clone() for name, t, _ in self._entries}
-        for name, t, _ in self._entries: t.copy_(self.avg[name])
-    @torch.no_grad()
-    def swap_out(self):
-        "Put the training weights back (no-op if they are in)."
-        if self._kept is None: return
-        for name, t, _ in self._entries: t.copy_(self._kept[name])
-        self._kept = None
+# %% ../nbs/11_fashion_speedrun.ipynb #f84348e0
+@patch
+@torch.no_grad()
+def swap_in(self: EMA):
+    "Put the averaged weights into the model, the training weights aside (no-op if in already, or before any fit)."
+    if self.avg is None or self._kept is not None: return
+    if self._entries is None: self._entries = self._model_entries()
+    self._kept = {name: t.clone() for name, t, _ in self._entries}
+    for name, t, _ in self._entries: t.copy_(self.avg[name])
+@patch
+@torch.no_grad()
+def swap_out(self: EMA):
+    "Put the training weights back (no-op if they are in)."
+    if self._kept is None: return
+    for name, t, _ in self._entries: t.copy_(self._kept[name])
+    self._kept = None
 
-    @contextlib.contextmanager
-    def averaged(self):
-        "Within the block the model holds the averaged weights (to export it, or save them)."
-        self.swap_in()
-        try: yield self.learn.model
-        finally: self.swap_out()
+@patch
+@contextlib.contextmanager
+def averaged(self: EMA):
+    "Within the block the model holds the averaged weights (to export it, or save them)."
+    self.swap_in()
+    try: yield self.learn.model
+    finally: self.swap_out()
 
-    def before_validate(self): self.swap_in()
-    def after_validate(self): self.swap_out()
+@patch
+def before_validate(self: EMA): self.swap_in()
+@patch
+def after_validate(self: EMA): self.swap_out()
 
-    def state_dict(self) -> dict:
-        return dict(avg=None if self.avg is None else {k: v.clone() for k, v in self.avg.items()}, n_steps=self.n_steps,
-                    decay=self.decay, buffers=self.buffers, warmup=self.warmup)
-    def load_state_dict(self, state: dict):
-        mine, saved = (self.decay, self.buffers, self.warmup), (state['decay'], state['buffers'], state.get('warmup', False))
-        if mine != saved:
-            raise ValueError(f"This EMA has (decay, buffers, warmup) = {mine}, the saved one {saved}: build the EMA as the run that saved it did.")
-        self.avg = None if state['avg'] is None else {k: v.clone() for k, v in state['avg'].items()}
-        self.n_steps = state['n_steps']
+@patch
+def state_dict(self: EMA) -> dict:
+    return dict(avg=None if self.avg is None else {k: v.clone() for k, v in self.avg.items()}, n_steps=self.n_steps,
+                decay=self.decay, buffers=self.buffers, warmup=self.warmup)
+@patch
+def load_state_dict(self: EMA, state: dict):
+    mine = (self.decay, self.buffers, self.warmup)
+    saved = (state['decay'], state['buffers'], state.get('warmup', False))
+    if mine != saved:
+        raise ValueError(f"This EMA has (decay, buffers, warmup) = {mine}, the saved one {saved}: "
+                         f"build the EMA as the run that saved it did.")
+    self.avg = None if state['avg'] is None else {k: v.clone() for k, v in state['avg'].items()}
+    self.n_steps = state['n_steps']
 
-    def __repr__(self): return f"EMA(decay={self.decay}, buffers={self.buffers!r}, warmup={self.warmup})"
+@patch
+def __repr__(self: EMA): return f"EMA(decay={self.decay}, buffers={self.buffers!r}, warmup={self.warmup})"
 
 # %% ../nbs/11_fashion_speedrun.ipynb #7f3b8ab2
 def hflip(x: torch.Tensor) -> torch.Tensor:
