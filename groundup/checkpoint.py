@@ -114,11 +114,11 @@ def checkpoint_digest(ckpt: dict) -> str:
 def _checkpoint_file(path) -> Path:
     path = Path(path)
     if path.is_dir():
-        if not (path/'last.pt').exists() and not (path/'prev.pt').exists():
+        if not any(os.path.lexists(path/name) for name in ('last.pt', 'prev.pt')):   # a broken link is not "none"
             raise FileNotFoundError(f"No checkpoint in {path}: the folder holds no last.pt. SaveCheckpoint writes it after each "
                                     f"completed epoch; if none completed, leave out resume= to start a fresh fit.")
         return path/'last.pt'
-    if not path.exists(): raise FileNotFoundError(f"No checkpoint at {path}. Check the path, or leave out resume= to start a fresh fit.")
+    if not os.path.lexists(path): raise FileNotFoundError(f"No checkpoint at {path}. Check the path, or leave out resume= to start a fresh fit.")
     return path
 
 _DAMAGED_FIX = "Resume from another one (prev.pt or best.pt beside it), or delete it and start a fresh fit."
@@ -129,9 +129,21 @@ def _damaged(path, e) -> CheckpointError:
     return CheckpointError(f"Cannot read the checkpoint {path} ({type(e).__name__}: {detail}). "
                            f"The file is damaged or incomplete (a failed copy, a full disk), or is not a groundup checkpoint.", _DAMAGED_FIX)
 
+def _not_readable(path: Path) -> CheckpointError | None:
+    "Why `path`, a name that exists, is no file a checkpoint can be read from (a folder, a broken link, a device), or None."
+    link = f" (a symbolic link to {os.readlink(path)})" if path.is_symlink() else ''
+    if path.is_symlink() and not path.exists():
+        return CheckpointError(f"The checkpoint {path} is a symbolic link to {os.readlink(path)}, which does not exist.", _DAMAGED_FIX)
+    if path.is_dir(): return CheckpointError(f"{path} is a folder, not a checkpoint file.", "Move it away, or resume from another file.")
+    if not path.is_file():
+        return CheckpointError(f"The checkpoint {path} is not a regular file{link}: a device, pipe or socket holds no checkpoint.",
+                               _DAMAGED_FIX)
+    return None
+
 def _load(path: Path) -> dict:
     "`torch.load` of a checkpoint file, with a `CheckpointError` for a file that is not one."
-    if path.is_dir(): raise CheckpointError(f"{path} is a folder, not a checkpoint file.", "Move it away, or resume from another file.")
+    problem = _not_readable(path)
+    if problem is not None: raise problem
     try: ckpt = torch.load(path, map_location='cpu', weights_only=True)
     except pickle.UnpicklingError as e:
         found = re.search(r"Unsupported global: GLOBAL (\S+)", str(e))
@@ -207,7 +219,7 @@ def read_checkpoint(path, check_finite: bool = False) -> dict:
     if path.name != 'last.pt' or not (path.parent/'prev.pt').exists(): return _read_file(path, check_finite)
     prev = path.parent/'prev.pt'
     try: return _read_file(path, check_finite)
-    except CheckpointError as e: problem = e.problem if path.exists() else f"{path} is missing."
+    except CheckpointError as e: problem = e.problem if os.path.lexists(path) else f"{path} is missing."
     try: ckpt = _read_file(prev, check_finite)
     except CheckpointError as e2:
         raise CheckpointError(f"{problem} The previous checkpoint is no good either: {e2.problem}", e2.fix) from None

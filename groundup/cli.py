@@ -8,12 +8,21 @@ from __future__ import annotations
 import argparse, contextlib, errno, io, json, math, os, signal, sys, threading, time, warnings
 from pathlib import Path
 
+def _stop_while_starting(signum, frame):
+    "Ctrl-C, SIGTERM or SIGHUP while the command starts (torch takes seconds to import): nothing is written yet; leave quietly."
+    os.write(2, f"\ngroundup-train: stopped by {signal.Signals(signum).name} while starting; nothing was written.\n".encode())
+    os._exit(128 + signum)
+
+if Path((getattr(sys, 'argv', None) or [''])[0]).name == 'groundup-train' and threading.current_thread() is threading.main_thread():
+    for _sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, 'SIGHUP', None)):   # until main() installs its own
+        if _sig is not None and signal.getsignal(_sig) is not signal.SIG_IGN: signal.signal(_sig, _stop_while_starting)
+
 import torch
 
 import groundup.lr_finder  # noqa: F401  (adds Learner.lr_find)
 import groundup.mixed_precision  # noqa: F401  (adds Learner.to_bf16)
 from .checkpoint import CheckpointError, SaveCheckpoint, read_checkpoint
-from .datasets import DatasetError, atomic_write_bytes
+from .datasets import FASHION_MNIST_FILES, DatasetError, atomic_write_bytes, default_cache_dir
 from .learner import Callback, CSVLogger, ProgressCallback, TensorBoardLogger, TerminateOnNaN
 from .optimizer import SGD, Adam, RAdam
 from .speedrun import PRESETS, TTA_VIEWS, bf16_available, evaluate_test, fashion_tensors, recipe, recipe_learner
@@ -24,9 +33,9 @@ from .distributed import num_distrib, rank_distrib
 __all__ = ['positive_int', 'DEFAULTS', 'PRESET_OPTIONS', 'TTA_CHOICES', 'OPTIMIZERS', 'EXAMPLES', 'OUTPUT_FILES', 'PROBE',
            'LOCK_FILE', 'CONFIG_KEYS', 'LEGACY', 'int_between', 'positive_float', 'fraction', 'apply_preset',
            'build_parser', 'check_out', 'check_args', 'OutInUse', 'lock_out', 'unlock_out', 'remove_leftovers',
-           'RunConfig', 'run_config', 'config_differences', 'resume_decision', 'save_figure', 'write_outputs',
-           'Terminated', 'signals_as_interrupts', 'ignore_signals', 'usable_cores', 'thread_count', 'main',
-           'run_recipe', 'test_score', 'run']
+           'remove_cache_leftovers', 'RunConfig', 'run_config', 'config_differences', 'resume_decision', 'save_figure',
+           'write_outputs', 'Terminated', 'signals_as_interrupts', 'ignore_signals', 'usable_cores', 'thread_count',
+           'main', 'run_recipe', 'test_score', 'run']
 
 # %% ../nbs/13_cli.ipynb #10e482b7
 def int_between(lo: int, hi: int, what: str = 'a whole number'):
@@ -205,9 +214,18 @@ def unlock_out(fd: int):
 def remove_leftovers(out: Path) -> list[str]:
     "Delete the temporary files an interrupted or killed run of ours left in `out` (ours by name only); returns their names."
     removed = []
-    for name in (*OUTPUT_FILES, PROBE):
+    for name in (*OUTPUT_FILES, 'history.csv', PROBE):
         for p in out.glob(f".{name}.*.tmp"):
             with contextlib.suppress(OSError): p.unlink(); removed.append(p.name)
+    return sorted(removed)
+
+def remove_cache_leftovers(cache=None, min_age: float = 60.) -> list[str]:
+    "Delete the temporary files a killed load left in the Fashion-MNIST data cache, those older than `min_age` seconds (a younger one may be another process's write); returns their names."
+    folder, removed, now = Path(cache or default_cache_dir())/'FashionMNIST'/'raw', [], time.time()
+    for name in FASHION_MNIST_FILES:
+        for p in folder.glob(f".{name}.*.tmp"):
+            with contextlib.suppress(OSError):
+                if now - p.stat().st_mtime >= min_age: p.unlink(); removed.append(p.name)
     return sorted(removed)
 
 # %% ../nbs/13_cli.ipynb #a22b5a37
@@ -234,7 +252,7 @@ def config_differences(now: dict, then: dict) -> list[str]:
 # %% ../nbs/13_cli.ipynb #ce0f9f6c
 def resume_decision(args: argparse.Namespace, config: dict):
     "`(checkpoint or None, message)`: whether to resume from `args.out`, or a `SystemExit` with a clear reason."
-    if args.resume is False or not any((args.out/n).is_file() for n in ('last.pt', 'prev.pt')):
+    if args.resume is False or not any(os.path.lexists(args.out/n) for n in ('last.pt', 'prev.pt')):   # a broken link: an error
         if args.resume: raise SystemExit(f"--resume: there is no checkpoint in {args.out}. Leave out --resume to start a new run.")
         return None, ''
     with warnings.catch_warnings(record=True) as caught:
@@ -284,24 +302,29 @@ def write_outputs(learn, out: Path, config: dict, lr: float, train_time: float, 
 
 # %% ../nbs/13_cli.ipynb #e9c4c4e5
 class Terminated(KeyboardInterrupt):
-    "SIGTERM, raised where the program is when the signal arrives, so that it unwinds exactly as Ctrl-C does."
+    "SIGTERM (or SIGHUP: `signum`), raised where the program is when the signal arrives, so that it unwinds exactly as Ctrl-C does."
+    def __init__(self, signum: int = signal.SIGTERM):
+        super().__init__(int(signum))
+        self.signum = int(signum)
+
+_HANGUP = (signal.SIGHUP,) if hasattr(signal, 'SIGHUP') else ()      # the terminal closed (not on Windows)
 
 @contextlib.contextmanager
 def signals_as_interrupts():
-    "Within the block, SIGTERM raises `Terminated` and SIGINT raises `KeyboardInterrupt` (main thread only; elsewhere, no change)."
+    "Within the block, SIGTERM and SIGHUP raise `Terminated` and SIGINT raises `KeyboardInterrupt` (main thread only; elsewhere, no change)."
     if threading.current_thread() is not threading.main_thread(): yield; return
-    def on_term(signum, frame): raise Terminated()
-    old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    signal.signal(signal.SIGTERM, on_term)
+    def on_term(signum, frame): raise Terminated(signum)
+    old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, *_HANGUP)}
+    for s in (signal.SIGTERM, *_HANGUP): signal.signal(s, on_term)
     if old[signal.SIGINT] is not signal.SIG_IGN: signal.signal(signal.SIGINT, signal.default_int_handler)
     try: yield
     finally:
         for s, h in old.items(): signal.signal(s, h if h is not None else signal.SIG_DFL)
 
 def ignore_signals():
-    "Ignore further Ctrl-C and SIGTERM (while we report the first one and tidy up); `signals_as_interrupts` restores them."
+    "Ignore further Ctrl-C, SIGTERM and SIGHUP (while we report the first one and tidy up); `signals_as_interrupts` restores them."
     if threading.current_thread() is threading.main_thread():
-        for s in (signal.SIGINT, signal.SIGTERM): signal.signal(s, signal.SIG_IGN)
+        for s in (signal.SIGINT, signal.SIGTERM, *_HANGUP): signal.signal(s, signal.SIG_IGN)
 
 # %% ../nbs/13_cli.ipynb #3dd5c869
 def usable_cores() -> int:
@@ -346,7 +369,9 @@ def _write_failed(e: OSError, out: Path) -> int:
     return 1
 
 def _interrupted(args, e: KeyboardInterrupt) -> int:
-    how, code = ('Terminated (SIGTERM)', 143) if isinstance(e, Terminated) else ('Interrupted', 130)
+    signum = e.signum if isinstance(e, Terminated) else signal.SIGINT
+    how = {signal.SIGINT: 'Interrupted', signal.SIGTERM: 'Terminated (SIGTERM)'}.get(signum, f'Hung up ({signal.Signals(signum).name})')
+    code = 128 + signum
     if args.out.is_dir() and _speaks(): remove_leftovers(args.out)
     _print(f"\n{how}. {_kept(args.out)}: run the same command again to continue.", file=sys.stderr)
     return code
@@ -370,6 +395,8 @@ def _main(parser, args, cbs) -> int:
     try:
         removed = remove_leftovers(args.out)
         if removed: print(f"removed {len(removed)} temporary file(s) left in {args.out} by an interrupted run")
+        removed = remove_cache_leftovers()
+        if removed: print(f"removed {len(removed)} temporary file(s) left in the data cache by an interrupted load")
         return _run(parser, args, cbs)
     finally: unlock_out(lock)
 
