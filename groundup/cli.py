@@ -87,8 +87,9 @@ examples:
   torchrun --standalone --nproc_per_node=2 --no-python groundup-train
                                                data-parallel on 2 processes (or GPUs)
 
-Interrupt with Ctrl-C (or SIGTERM) at any time: the last completed epoch is kept, and running
-the same command again continues from it. Outputs in --out: last.pt, prev.pt (the epoch before)
+Interrupt with Ctrl-C (or SIGTERM, SIGHUP) at any time: during training the batch in progress is
+finished and saved, elsewhere the newest checkpoint is kept, and running the same command again
+continues from it, ending exactly as an uninterrupted run would. Outputs in --out: last.pt, prev.pt (the epoch before)
 and best.pt (checkpoints; best = best validation accuracy), metrics.json, loss.png and lr.png.
 One run at a time per --out."""
 
@@ -145,6 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help='folder with the four Fashion-MNIST IDX files (default: $GROUNDUP_DATA, the cache, the system copy, or a download)')
     d.add_argument('--subset', type=positive_int, metavar='N', help='use only the first N training, N validation and N test images (quick trials)')
     d.add_argument('--out', type=Path, default=DEFAULTS['out'], metavar='DIR', help='output folder')
+    d.add_argument('--save-every-batches', type=positive_int, metavar='N',
+                   help='also write last.pt every N training batches, inside epochs (a resumed run is the same, bit for bit)')
+    d.add_argument('--save-every-seconds', type=positive_float, metavar='T',
+                   help='also write last.pt at the first batch boundary after every T seconds (for machines that may be preempted)')
     d.add_argument('--resume', action=argparse.BooleanOptionalAction,
                    help='continue from the checkpoint in --out; by default, resume if it was written with the same settings')
     m = p.add_argument_group('machine and display')
@@ -267,7 +272,12 @@ def resume_decision(args: argparse.Namespace, config: dict):
     if differences:
         raise SystemExit(f"{ckpt['path']} is from a run with other settings: {', '.join(differences)}. "
                          f"Run with those settings to continue it, --no-resume to replace it, or another --out.")
-    return ckpt, f"{notes}resuming from {ckpt['path']}: {ckpt['epochs_done']} of {ckpt['n_epoch']} epochs done"
+    return ckpt, f"{notes}resuming from {ckpt['path']}: {_done(ckpt)}"
+
+def _done(ckpt) -> str:
+    "How far a checkpoint's run got: `2 of 5 epochs done` (and `, 40 of 235 batches of epoch 3`)."
+    inside = f", {ckpt['batches_done']} of {ckpt['data'].get('n_iter')} batches of epoch {ckpt['epochs_done'] + 1}" if ckpt.get('batches_done') else ''
+    return f"{ckpt['epochs_done']} of {ckpt['n_epoch']} epochs done{inside}"
 
 # %% ../nbs/13_cli.ipynb #58512824
 def _write_file(path: Path, data: bytes):
@@ -351,8 +361,9 @@ def _last_checkpoint(out: Path) -> dict | None:
 
 def _kept(out: Path) -> str:
     ckpt = _last_checkpoint(out)
-    return (f"{ckpt['path']} keeps the last completed epoch ({ckpt['epochs_done']} of {ckpt['n_epoch']})" if ckpt
-            else "No epoch had completed, so nothing was saved")
+    if ckpt is None: return "No epoch had completed, so nothing was saved"
+    if ckpt.get('batches_done'): return f"{ckpt['path']} keeps the run up to there ({_done(ckpt)})"
+    return f"{ckpt['path']} keeps the last completed epoch ({ckpt['epochs_done']} of {ckpt['n_epoch']})"
 
 def _speaks() -> bool: return rank_distrib() == 0      # under torchrun, rank 0 speaks for all processes
 def _print(*args, **kwargs):
@@ -458,8 +469,9 @@ def _run(parser, args, cbs) -> int:
     start = time.perf_counter()
     try:
         with learn.distrib_ctx():                            # a plain fit in one process; data-parallel under torchrun
-            learn.fit_one_cycle(args.epochs, lr, cbs=SaveCheckpoint(args.out, monitor='accuracy', mode='max'),
-                                resume=ckpt['path'] if ckpt is not None else None)
+            saver = SaveCheckpoint(args.out, monitor='accuracy', mode='max', every_batches=args.save_every_batches,
+                                   every_seconds=args.save_every_seconds)
+            learn.fit_one_cycle(args.epochs, lr, cbs=saver, resume=ckpt['path'] if ckpt is not None else None)
             nan_guard.stopped = _any_rank(nan_guard.stopped)
         if nan_guard.stopped:
             epoch, phase, batch, loss = nan_guard.stopped
