@@ -64,9 +64,9 @@ def run(args, at: int, sig: int, out: Path, report: Path):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--cases', type=int, default=30)
-    p.add_argument('--subset', type=int, default=640)
+    p.add_argument('--subset', type=int, default=960)
     p.add_argument('--epochs', type=int, default=2)
-    p.add_argument('--bs', type=int, default=64)
+    p.add_argument('--bs', type=int, default=32)
     p.add_argument('--save-every-batches', type=int, default=4)
     p.add_argument('--seed', type=int, default=0, help='of the choice of batches and signals')
     p.add_argument('--keep', action='store_true', help='keep the output folders')
