@@ -84,7 +84,8 @@ def _grads(learn) -> dict:
     return {i: p.grad.detach().clone() for i, p in enumerate(learn.model.parameters()) if p.grad is not None}
 
 def _checkpoint_state(learn: Learner, epochs_done: int, fit_hypers: list[dict], position: dict | None = None) -> dict:
-    "Everything needed to continue `learn`'s fit after `epochs_done` epochs (and `position`'s batches of the next), as data `torch.load(weights_only=True)` accepts, with its checksum."
+    """Everything needed to continue `learn`'s fit after `epochs_done` epochs (and `position`'s batches of the next), as
+    data `torch.load(weights_only=True)` accepts, with its checksum."""
     state = dict(format=CHECKPOINT_FORMAT, version=CHECKPOINT_VERSION, **(position or {}),
                  epochs_done=epochs_done, n_epoch=learn.n_epoch, train_iter=getattr(learn, 'train_iter', 0),
                  model=learn.model.state_dict(), opt=learn.opt.state_dict(), opt_type=_optimizer_kind(learn.opt),
@@ -105,19 +106,22 @@ def _position(learn: Learner, tracker) -> dict:
         rec._sync()
         s = rec._sums
         sums = dict(loss_sum=s.loss_sum, count=s.count, metric_sums=list(s.metric_sums))
-    return dict(batches_done=learn.iter + 1, epoch_rng=tracker.rng, batch_digest=_batch_digest(tracker.last), phase_sums=sums)
+    return dict(batches_done=learn.iter + 1, epoch_rng=tracker.rng, batch_digest=_batch_digest(tracker.last),
+                phase_sums=sums)
 
 def _restore_position(learn: Learner, ckpt: dict):
     "Put back what `_position` saved, at the resumed epoch's first batch: the sums, then every generator."
     rec, sums = getattr(learn, 'recorder', None), ckpt['phase_sums']
     if isinstance(rec, Recorder) and sums is not None:
-        rec._sums.loss_sum, rec._sums.count, rec._sums.metric_sums = sums['loss_sum'], sums['count'], list(sums['metric_sums'])
+        s = rec._sums
+        s.loss_sum, s.count, s.metric_sums = sums['loss_sum'], sums['count'], list(sums['metric_sums'])
     set_rng_states(ckpt['rng'], learn)
 
 class _ResumedEpoch:
-    """The training loader of the epoch a checkpoint interrupted: every generator as it was when the epoch drew its order,
-    the batches already trained drawn again and skipped (the last one checked against the checkpoint), then the rest."""
-    def __init__(self, dl, learn, ckpt): self.dl, self.learn, self.ckpt, self.first_iter = dl, learn, ckpt, ckpt['batches_done']
+    """The training loader of the epoch a checkpoint interrupted: every generator as it was when the epoch drew its
+    order, the batches already trained drawn again and skipped (the last checked against the checkpoint), then the rest."""
+    def __init__(self, dl, learn, ckpt):
+        self.dl, self.learn, self.ckpt, self.first_iter = dl, learn, ckpt, ckpt['batches_done']
     def __len__(self): return len(self.dl)
     def __getattr__(self, k):
         if k.startswith('__') or k == 'dl': raise AttributeError(k)
@@ -128,11 +132,13 @@ class _ResumedEpoch:
         batches, last = iter(self.dl), None
         for _ in range(self.first_iter): last = next(batches, None)
         if last is None or _batch_digest(last) != ckpt['batch_digest']:
-            raise CheckpointError(f"The checkpoint {ckpt['path']} was written after training batch {self.first_iter - 1} of epoch "
-                                  f"{learn.epoch}, but this training loader gives other batches in that epoch: its order cannot "
-                                  f"be restored (it shuffles with a random source the checkpoint does not hold, such as its own "
-                                  f"numpy generator, or the data changed).", "Shuffle with a torch.Generator (or torch's global one), "
-                                  "or resume from a checkpoint written at the end of an epoch.")
+            raise CheckpointError(
+                f"The checkpoint {ckpt['path']} was written after training batch {self.first_iter - 1} of epoch "
+                f"{learn.epoch}, but this training loader gives other batches in that epoch: its order cannot be "
+                f"restored (it shuffles with a random source the checkpoint does not hold, such as its own numpy "
+                f"generator, or the data changed).",
+                "Shuffle with a torch.Generator (or torch's global one), or resume from a checkpoint written at the end "
+                "of an epoch.")
         _restore_position(learn, ckpt)
         yield from batches
 
@@ -166,7 +172,8 @@ def _checkpoint_file(path) -> Path:
             raise FileNotFoundError(f"No checkpoint in {path}: the folder holds no last.pt. SaveCheckpoint writes it after each "
                                     f"completed epoch; if none completed, leave out resume= to start a fresh fit.")
         return path/'last.pt'
-    if not os.path.lexists(path): raise FileNotFoundError(f"No checkpoint at {path}. Check the path, or leave out resume= to start a fresh fit.")
+    if not os.path.lexists(path):
+        raise FileNotFoundError(f"No checkpoint at {path}. Check the path, or leave out resume= to start a fresh fit.")
     return path
 
 _DAMAGED_FIX = "Resume from another one (prev.pt or best.pt beside it), or delete it and start a fresh fit."
@@ -178,13 +185,16 @@ def _damaged(path, e) -> CheckpointError:
                            f"The file is damaged or incomplete (a failed copy, a full disk), or is not a groundup checkpoint.", _DAMAGED_FIX)
 
 def _not_readable(path: Path) -> CheckpointError | None:
-    "Why `path`, a name that exists, is no file a checkpoint can be read from (a folder, a broken link, a device), or None."
+    "Why `path`, a name that exists, is no file to read a checkpoint from (a folder, a broken link, a device), or None."
     link = f" (a symbolic link to {os.readlink(path)})" if path.is_symlink() else ''
     if path.is_symlink() and not path.exists():
-        return CheckpointError(f"The checkpoint {path} is a symbolic link to {os.readlink(path)}, which does not exist.", _DAMAGED_FIX)
-    if path.is_dir(): return CheckpointError(f"{path} is a folder, not a checkpoint file.", "Move it away, or resume from another file.")
+        return CheckpointError(f"The checkpoint {path} is a symbolic link to {os.readlink(path)}, which does not exist.",
+                               _DAMAGED_FIX)
+    if path.is_dir():
+        return CheckpointError(f"{path} is a folder, not a checkpoint file.", "Move it away, or resume from another file.")
     if not path.is_file():
-        return CheckpointError(f"The checkpoint {path} is not a regular file{link}: a device, pipe or socket holds no checkpoint.",
+        return CheckpointError(f"The checkpoint {path} is not a regular file{link}: a device, pipe or socket holds no "
+                               f"checkpoint.",
                                _DAMAGED_FIX)
     return None
 
@@ -227,7 +237,8 @@ def _structure_problems(ckpt: dict) -> list[str]:
         problems.append("'opt' is not an optimizer state_dict (a dict of 'state' and a list of 'param_groups' with 'params')")
     if ckpt.get('batches_done') is not None:                 # a position inside an epoch
         kinds = dict(batches_done=int, epoch_rng=dict, batch_digest=str)
-        problems += [f"{k!r} is missing or not a {t.__name__}" for k, t in kinds.items() if not isinstance(ckpt.get(k), t)]
+        problems += [f"{k!r} is missing or not a {t.__name__}" for k, t in kinds.items()
+                     if not isinstance(ckpt.get(k), t)]
     if not isinstance(ckpt.get('grads', {}), dict): problems.append("'grads' is not a dict")
     recorder = ckpt['callbacks'].get('recorder')
     if recorder is not None:
@@ -366,7 +377,8 @@ _STOP_SIGNALS = tuple(getattr(signal, s) for s in ('SIGINT', 'SIGTERM', 'SIGHUP'
 
 def _world_size() -> int:
     import torch.distributed as dist
-    return dist.get_world_size() if dist.is_available() and dist.is_initialized() else int(os.environ.get('WORLD_SIZE', 1))
+    if dist.is_available() and dist.is_initialized(): return dist.get_world_size()
+    return int(os.environ.get('WORLD_SIZE', 1))
 
 def _catch_signals(saver):
     "For the fit, a stop signal during training asks `saver` to stop at the batch's end; elsewhere it acts as before."
@@ -377,7 +389,7 @@ def _catch_signals(saver):
         else: _act_as_before(saver, signum, frame)                   # between epochs, or a second signal: at once
     for s in _STOP_SIGNALS:
         old = signal.getsignal(s)
-        if old is signal.SIG_IGN or old is None: continue            # ignored (a background job's Ctrl-C): still ignored
+        if old is signal.SIG_IGN or old is None: continue        # ignored (a background job's Ctrl-C): still ignored
         saver._handlers[s] = old
         signal.signal(s, on_signal)
 
@@ -386,39 +398,91 @@ def _release_signals(saver):
     saver._handlers = {}
 
 def _act_as_before(saver, signum, frame=None):
-    "What signal `signum` did before the fit: its handler's action (Ctrl-C: `KeyboardInterrupt`), or by default, the end."
+    "What `signum` did before the fit: its handler's action (Ctrl-C: `KeyboardInterrupt`), or by default, the end."
     saver.stopping, old = None, saver._handlers.get(signum, signal.SIG_DFL)
     if callable(old): return old(signum, frame)
     _release_signals(saver)
     signal.signal(signum, signal.SIG_DFL)
     signal.raise_signal(signum)
 
+
+# %% ../nbs/09_checkpoint.ipynb #8a6b9548
+def _finite(saver, when: str) -> bool:
+    "Whether the weights are finite; if not, a warning that nothing was saved."
+    bad = [k for k, v in saver.learn.model.state_dict().items()
+           if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad: warnings.warn(f"{when} the weights are not finite (NaN or inf in {_some(bad, 3)}): SaveCheckpoint did "
+                          f"not save them, so {saver.last_path} keeps the last state whose weights were finite.")
+    return not bad
+
+def _write(saver, state: dict) -> dict:
+    "Write `state` as `last.pt`, the one before becoming `prev.pt`."
+    if saver.last_path.is_file(): _keep_previous(saver.last_path, saver.prev_path)
+    atomic_torch_save(state, saver.last_path)
+    return state
+
+def _save_position(saver):
+    "Write `last.pt` at this batch boundary, in the middle of an epoch."
+    saver._due = _next_due(saver.every_seconds)
+    learn = saver.learn
+    if not main_process() or not _finite(saver, f"At training batch {learn.iter} of epoch {learn.epoch}"): return
+    _write(saver, _checkpoint_state(learn, learn.epoch, saver._fit_hypers, _position(learn, saver._tracker)))
+    if saver.stopping: saver.seconds_to_disk = time.monotonic() - saver.signal_time     # signal -> checkpoint on disk
+
+def _check_every(every_batches, every_seconds):
+    if every_batches is not None and (isinstance(every_batches, bool) or not isinstance(every_batches, int)
+                                      or every_batches < 1):
+        raise ValueError(f"every_batches must be a whole number of training batches >= 1 (or None), got "
+                         f"{every_batches!r}.")
+    if every_seconds is not None and not (is_number(every_seconds) and 0 < every_seconds < math.inf):
+        raise ValueError(f"every_seconds must be a number of seconds > 0 (or None), got {every_seconds!r}.")
+
+def _check_setup(saver):
+    "Errors, before any training, for a `SaveCheckpoint` that could not work in this fit."
+    if (saver.every_batches or saver.every_seconds) and _world_size() > 1:
+        raise ValueError("SaveCheckpoint writes inside an epoch in a single process only: in data-parallel "
+                         "training, leave out every_batches and every_seconds (it writes after every epoch).")
+    if saver.monitor is None: return
+    recorder = getattr(saver.learn, 'recorder', None)
+    if not isinstance(recorder, Recorder):
+        raise ValueError(f"SaveCheckpoint monitors {saver.monitor!r}, which the Recorder records, but this Learner "
+                         f"has no Recorder: add one, or pass monitor=None to write last.pt only.")
+    if saver.monitor not in recorder.metric_names:
+        raise ValueError(f"SaveCheckpoint monitors {saver.monitor!r}, but the Recorder records "
+                         f"{recorder.metric_names}: pass one of those, or monitor=None to write last.pt only.")
+    if saver.monitor != 'train_loss' and saver.learn.dls.valid is None:
+        raise ValueError(f"SaveCheckpoint monitors {saver.monitor!r}, which needs a validation set, and there is "
+                         f"none: monitor 'train_loss', or pass monitor=None.")
+
+def _improved(saver) -> bool:
+    "Whether the epoch that ends is the best so far by `monitor` (and if so, note it)."
+    if saver.monitor is None: return False
+    value = saver.learn.recorder.values[-1][saver.monitor]
+    if math.isnan(value): return False
+    better = saver.best is None or (value < saver.best if saver.mode == 'min' else value > saver.best)
+    if not better: return False
+    saver.best, saver.best_epoch = value, saver.learn.epoch
+    return True
+
 # %% ../nbs/09_checkpoint.ipynb #e27753a7
 class SaveCheckpoint(Callback):
-    """After each completed epoch, writes the whole training state to `path/last.pt` (the one before becomes `prev.pt`), and
-    to `path/best.pt` when `monitor` improves (`mode` 'min' or 'max'), atomically; also after every `every_batches`
-    training batches and/or `every_seconds` seconds; SIGINT, SIGTERM or SIGHUP in training: at the end of the batch."""
+    """After each completed epoch, writes the whole training state to `path/last.pt` (the one before becomes
+    `prev.pt`), and to `path/best.pt` when `monitor` improves (`mode` 'min' or 'max'), atomically; also after every
+    `every_batches` training batches and/or `every_seconds` seconds; SIGINT, SIGTERM or SIGHUP in training: at the end
+    of the batch."""
     order, run_after = 70, Recorder
-
     def __init__(self, path='checkpoints', monitor: str | None = 'valid_loss', mode: str = 'min',
                  every_batches: int | None = None, every_seconds: float | None = None):
         if mode not in ('min', 'max'): raise ValueError(f"mode must be 'min' or 'max', got {mode!r}.")
-        if every_batches is not None and (isinstance(every_batches, bool) or not isinstance(every_batches, int) or every_batches < 1):
-            raise ValueError(f"every_batches must be a whole number of training batches >= 1 (or None), got {every_batches!r}.")
-        if every_seconds is not None and not (is_number(every_seconds) and 0 < every_seconds < math.inf):
-            raise ValueError(f"every_seconds must be a number of seconds > 0 (or None), got {every_seconds!r}.")
+        _check_every(every_batches, every_seconds)
         self.path, self.monitor, self.mode = Path(path), monitor, mode
         self.every_batches, self.every_seconds, self.stopping, self._handlers = every_batches, every_seconds, None, {}
         self.best = self.best_epoch = None
-        self._fit_hypers = self._tracker = None            # set by before_fit and before_train: until then, nothing to save
+        self._fit_hypers = self._tracker = None            # set by before_fit and before_train: until then, no saving
         self._in_train = False
-
-    @property
-    def last_path(self) -> Path: return self.path/'last.pt'
-    @property
-    def prev_path(self) -> Path: return self.path/'prev.pt'
-    @property
-    def best_path(self) -> Path: return self.path/'best.pt'
+    last_path = property(lambda self: self.path/'last.pt', doc="The newest checkpoint")
+    prev_path = property(lambda self: self.path/'prev.pt', doc="The one before it")
+    best_path = property(lambda self: self.path/'best.pt', doc="The one of the best epoch by `monitor`")
 
     def state_dict(self) -> dict: return {'best': self.best, 'best_epoch': self.best_epoch}
     def load_state_dict(self, state: dict): self.best, self.best_epoch = state['best'], state['best_epoch']
@@ -426,42 +490,23 @@ class SaveCheckpoint(Callback):
     def before_fit(self):
         self.best = self.best_epoch = self._tracker = None
         self._fit_hypers, self.stopping, self._due = _hypers(self.learn.opt), None, _next_due(self.every_seconds)
-        if (self.every_batches or self.every_seconds) and _world_size() > 1:
-            raise ValueError("SaveCheckpoint writes inside an epoch in a single process only: in data-parallel training, leave "
-                             "out every_batches and every_seconds (it writes after every epoch).")
+        _check_setup(self)
         _catch_signals(self)
-        if self.monitor is None: return
-        recorder = getattr(self.learn, 'recorder', None)
-        if not isinstance(recorder, Recorder):
-            raise ValueError(f"SaveCheckpoint monitors {self.monitor!r}, which the Recorder records, but this Learner has no Recorder: "
-                             f"add one, or pass monitor=None to write last.pt only.")
-        if self.monitor not in recorder.metric_names:
-            raise ValueError(f"SaveCheckpoint monitors {self.monitor!r}, but the Recorder records {recorder.metric_names}: "
-                             f"pass one of those, or monitor=None to write last.pt only.")
-        if self.monitor != 'train_loss' and self.learn.dls.valid is None:
-            raise ValueError(f"SaveCheckpoint monitors {self.monitor!r}, which needs a validation set, and there is none: "
-                             f"monitor 'train_loss', or pass monitor=None.")
-
     def before_epoch(self): self._tracker = None
-    def before_train(self): self._tracker = self.learn.dl = _EpochTracker(self.learn.dl, self.learn); self._in_train = True
+    def before_train(self):
+        self._tracker = self.learn.dl = _EpochTracker(self.learn.dl, self.learn)
+        self._in_train = True
     def after_batch(self):
         learn = self.learn
         if not learn.training or self._tracker is None or learn.interrupted: return
-        if self.stopping or (self.every_batches and learn.train_iter % self.every_batches == 0) or time.monotonic() >= self._due:
-            self._save_position()
-        if self.stopping: _act_as_before(self, self.stopping)         # e.g. raise KeyboardInterrupt, now the batch is saved
+        every = self.every_batches and learn.train_iter % self.every_batches == 0
+        if self.stopping or every or time.monotonic() >= self._due:
+            _save_position(self)
+        if self.stopping: _act_as_before(self, self.stopping)     # e.g. raise KeyboardInterrupt, now the batch is saved
     def after_train(self):
         self._in_train = False                                        # no batch boundary left in this epoch to stop at
         if self.stopping: _act_as_before(self, self.stopping)
     def after_fit(self): self._in_train = False; _release_signals(self)
-
-    def _improved(self) -> bool:
-        if self.monitor is None: return False
-        value = self.learn.recorder.values[-1][self.monitor]
-        if math.isnan(value): return False
-        if self.best is not None and not (value < self.best if self.mode == 'min' else value > self.best): return False
-        self.best, self.best_epoch = value, self.learn.epoch
-        return True
 
     def after_epoch(self):
         learn = self.learn
@@ -470,32 +515,13 @@ class SaveCheckpoint(Callback):
         if self._tracker is None or self._tracker.last is None:
             warnings.warn(f"Epoch {learn.epoch} trained no batches: SaveCheckpoint wrote no checkpoint of it.")
             return
-        if not self._finite(f"After epoch {learn.epoch}"): return
-        improved = self._improved()
-        state = self._write(_checkpoint_state(learn, learn.epoch + 1, self._fit_hypers))
+        if not _finite(self, f"After epoch {learn.epoch}"): return
+        improved = _improved(self)
+        state = _write(self, _checkpoint_state(learn, learn.epoch + 1, self._fit_hypers))
         if improved: atomic_torch_save(state, self.best_path)
 
-    def _finite(self, when: str) -> bool:
-        bad = [k for k, v in self.learn.model.state_dict().items() if v.is_floating_point() and not torch.isfinite(v).all()]
-        if bad: warnings.warn(f"{when} the weights are not finite (NaN or inf in {_some(bad, 3)}): SaveCheckpoint did not save "
-                              f"them, so {self.last_path} keeps the last state whose weights were finite.")
-        return not bad
-
-    def _write(self, state: dict) -> dict:
-        if self.last_path.is_file(): _keep_previous(self.last_path, self.prev_path)
-        atomic_torch_save(state, self.last_path)
-        return state
-
-    def _save_position(self):
-        "Write `last.pt` at this batch boundary, in the middle of an epoch."
-        self._due = _next_due(self.every_seconds)
-        learn = self.learn
-        if not main_process() or not self._finite(f"At training batch {learn.iter} of epoch {learn.epoch}"): return
-        self._write(_checkpoint_state(learn, learn.epoch, self._fit_hypers, _position(learn, self._tracker)))
-        if self.stopping: self.seconds_to_disk = time.monotonic() - self.signal_time     # signal -> checkpoint on disk
-
     def stop_soon(self, signum: int = signal.SIGINT):
-        "Finish the training batch in progress, write a checkpoint at its end, then act on signal `signum` as before the fit."
+        "Finish the training batch in progress, write a checkpoint at its end, then act on `signum` as before the fit."
         self.stopping, self.signal_time = signum, time.monotonic()
 
 # %% ../nbs/09_checkpoint.ipynb #a78c0018
@@ -515,6 +541,8 @@ def _check_data(learn, ckpt):
                               "Resume with the same training set and batch size (and, in data-parallel training, as many processes), "
                               "or start a fresh fit.")
 
+
+# %% ../nbs/09_checkpoint.ipynb #015d0653
 class ResumeCheckpoint(Callback):
     "Continues a fit from a checkpoint written by `SaveCheckpoint` (a file, or its folder): restores everything in `before_fit`, then training starts at the next epoch."
     order = 1000                                          # before_fit last: after every other callback has set itself up

@@ -9,11 +9,13 @@ import argparse, contextlib, errno, io, json, math, os, signal, sys, threading, 
 from pathlib import Path
 
 def _stop_while_starting(signum, frame):
-    "Ctrl-C, SIGTERM or SIGHUP while the command starts (torch takes seconds to import): nothing is written yet; leave quietly."
-    os.write(2, f"\ngroundup-train: stopped by {signal.Signals(signum).name} while starting; nothing was written.\n".encode())
+    "Ctrl-C, SIGTERM or SIGHUP while the command starts (torch takes seconds to import): nothing is written; leave."
+    name = signal.Signals(signum).name
+    os.write(2, f"\ngroundup-train: stopped by {name} while starting; nothing was written.\n".encode())
     os._exit(128 + signum)
 
-if Path((getattr(sys, 'argv', None) or [''])[0]).name == 'groundup-train' and threading.current_thread() is threading.main_thread():
+_console = Path((getattr(sys, 'argv', None) or [''])[0]).name == 'groundup-train'
+if _console and threading.current_thread() is threading.main_thread():
     for _sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, 'SIGHUP', None)):   # until main() installs its own
         if _sig is not None and signal.getsignal(_sig) is not signal.SIG_IGN: signal.signal(_sig, _stop_while_starting)
 
@@ -147,9 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument('--subset', type=positive_int, metavar='N', help='use only the first N training, N validation and N test images (quick trials)')
     d.add_argument('--out', type=Path, default=DEFAULTS['out'], metavar='DIR', help='output folder')
     d.add_argument('--save-every-batches', type=positive_int, metavar='N',
-                   help='also write last.pt every N training batches, inside epochs (a resumed run is the same, bit for bit)')
+                   help='also write last.pt every N training batches, inside epochs (resuming is bit for bit)')
     d.add_argument('--save-every-seconds', type=positive_float, metavar='T',
-                   help='also write last.pt at the first batch boundary after every T seconds (for machines that may be preempted)')
+                   help='also write last.pt at the first batch boundary after every T seconds (preemptible machines)')
     d.add_argument('--resume', action=argparse.BooleanOptionalAction,
                    help='continue from the checkpoint in --out; by default, resume if it was written with the same settings')
     m = p.add_argument_group('machine and display')
@@ -225,7 +227,8 @@ def remove_leftovers(out: Path) -> list[str]:
     return sorted(removed)
 
 def remove_cache_leftovers(cache=None, min_age: float = 60.) -> list[str]:
-    "Delete the temporary files a killed load left in the Fashion-MNIST data cache, those older than `min_age` seconds (a younger one may be another process's write); returns their names."
+    """Delete the temporary files a killed load left in the Fashion-MNIST data cache, those older than `min_age`
+    seconds (a younger one may be another process's write); returns their names."""
     folder, removed, now = Path(cache or default_cache_dir())/'FashionMNIST'/'raw', [], time.time()
     for name in FASHION_MNIST_FILES:
         for p in folder.glob(f".{name}.*.tmp"):
@@ -257,7 +260,8 @@ def config_differences(now: dict, then: dict) -> list[str]:
 # %% ../nbs/13_cli.ipynb #ce0f9f6c
 def resume_decision(args: argparse.Namespace, config: dict):
     "`(checkpoint or None, message)`: whether to resume from `args.out`, or a `SystemExit` with a clear reason."
-    if args.resume is False or not any(os.path.lexists(args.out/n) for n in ('last.pt', 'prev.pt')):   # a broken link: an error
+    found = any(os.path.lexists(args.out/n) for n in ('last.pt', 'prev.pt'))     # a broken link too: an error below
+    if args.resume is False or not found:
         if args.resume: raise SystemExit(f"--resume: there is no checkpoint in {args.out}. Leave out --resume to start a new run.")
         return None, ''
     with warnings.catch_warnings(record=True) as caught:
@@ -276,7 +280,8 @@ def resume_decision(args: argparse.Namespace, config: dict):
 
 def _done(ckpt) -> str:
     "How far a checkpoint's run got: `2 of 5 epochs done` (and `, 40 of 235 batches of epoch 3`)."
-    inside = f", {ckpt['batches_done']} of {ckpt['data'].get('n_iter')} batches of epoch {ckpt['epochs_done'] + 1}" if ckpt.get('batches_done') else ''
+    inside = (f", {ckpt['batches_done']} of {ckpt['data'].get('n_iter')} batches of epoch {ckpt['epochs_done'] + 1}"
+              if ckpt.get('batches_done') else '')
     return f"{ckpt['epochs_done']} of {ckpt['n_epoch']} epochs done{inside}"
 
 # %% ../nbs/13_cli.ipynb #58512824
@@ -312,7 +317,7 @@ def write_outputs(learn, out: Path, config: dict, lr: float, train_time: float, 
 
 # %% ../nbs/13_cli.ipynb #e9c4c4e5
 class Terminated(KeyboardInterrupt):
-    "SIGTERM (or SIGHUP: `signum`), raised where the program is when the signal arrives, so that it unwinds exactly as Ctrl-C does."
+    "SIGTERM (or SIGHUP: `signum`), raised where the program is when the signal arrives, to unwind exactly as Ctrl-C."
     def __init__(self, signum: int = signal.SIGTERM):
         super().__init__(int(signum))
         self.signum = int(signum)
@@ -321,7 +326,8 @@ _HANGUP = (signal.SIGHUP,) if hasattr(signal, 'SIGHUP') else ()      # the termi
 
 @contextlib.contextmanager
 def signals_as_interrupts():
-    "Within the block, SIGTERM and SIGHUP raise `Terminated` and SIGINT raises `KeyboardInterrupt` (main thread only; elsewhere, no change)."
+    """Within the block, SIGTERM and SIGHUP raise `Terminated` and SIGINT raises `KeyboardInterrupt` (main thread only;
+    elsewhere, no change)."""
     if threading.current_thread() is not threading.main_thread(): yield; return
     def on_term(signum, frame): raise Terminated(signum)
     old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, *_HANGUP)}
@@ -332,7 +338,7 @@ def signals_as_interrupts():
         for s, h in old.items(): signal.signal(s, h if h is not None else signal.SIG_DFL)
 
 def ignore_signals():
-    "Ignore further Ctrl-C, SIGTERM and SIGHUP (while we report the first one and tidy up); `signals_as_interrupts` restores them."
+    "Ignore further Ctrl-C, SIGTERM and SIGHUP (while we report the first one and tidy up); `signals_as_interrupts` restores."
     if threading.current_thread() is threading.main_thread():
         for s in (signal.SIGINT, signal.SIGTERM, *_HANGUP): signal.signal(s, signal.SIG_IGN)
 
@@ -381,7 +387,8 @@ def _write_failed(e: OSError, out: Path) -> int:
 
 def _interrupted(args, e: KeyboardInterrupt) -> int:
     signum = e.signum if isinstance(e, Terminated) else signal.SIGINT
-    how = {signal.SIGINT: 'Interrupted', signal.SIGTERM: 'Terminated (SIGTERM)'}.get(signum, f'Hung up ({signal.Signals(signum).name})')
+    how = {signal.SIGINT: 'Interrupted', signal.SIGTERM: 'Terminated (SIGTERM)'}.get(
+        signum, f'Hung up ({signal.Signals(signum).name})')
     code = 128 + signum
     if args.out.is_dir() and _speaks(): remove_leftovers(args.out)
     _print(f"\n{how}. {_kept(args.out)}: run the same command again to continue.", file=sys.stderr)
