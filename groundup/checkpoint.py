@@ -5,7 +5,7 @@
 # %% ../nbs/09_checkpoint.ipynb #327fa8d5
 from __future__ import annotations
 
-import ctypes, hashlib, io, json, math, os, pickle, re, shutil, warnings
+import ctypes, hashlib, io, json, math, os, pickle, re, shutil, signal, threading, time, warnings
 from collections import defaultdict
 from pathlib import Path
 
@@ -49,7 +49,7 @@ def load_state_dict(self: Recorder, state: dict):
     self._avg, self._n_smooth, self.smooth_loss = state['smoothing']
 
 # %% ../nbs/09_checkpoint.ipynb #a20b4e7a
-CHECKPOINT_FORMAT, CHECKPOINT_VERSION = 'groundup.checkpoint', 2
+CHECKPOINT_FORMAT, CHECKPOINT_VERSION = 'groundup.checkpoint', 3     # 3: a position inside an epoch
 
 class CheckpointError(Exception):
     "A checkpoint that cannot be read, or that does not fit the Learner it is loaded into: `problem`, then the `fix` (for Python code)."
@@ -79,14 +79,68 @@ def _train_data(learn) -> dict:
     except TypeError: n_iter = None
     return dict(n_train=n, bs=getattr(dl, 'bs', getattr(dl, 'batch_size', None)), n_iter=n_iter)
 
-def _checkpoint_state(learn: Learner, epochs_done: int, fit_hypers: list[dict]) -> dict:
-    "Everything needed to continue `learn`'s fit after `epochs_done` epochs, as data `torch.load(weights_only=True)` accepts, with its checksum."
-    state = dict(format=CHECKPOINT_FORMAT, version=CHECKPOINT_VERSION,
+def _grads(learn) -> dict:
+    "The gradients the parameters hold (by index): between steps only a gradient-accumulation window leaves any."
+    return {i: p.grad.detach().clone() for i, p in enumerate(learn.model.parameters()) if p.grad is not None}
+
+def _checkpoint_state(learn: Learner, epochs_done: int, fit_hypers: list[dict], position: dict | None = None) -> dict:
+    """Everything needed to continue `learn`'s fit after `epochs_done` epochs (and `position`'s batches of the next), as
+    data `torch.load(weights_only=True)` accepts, with its checksum."""
+    state = dict(format=CHECKPOINT_FORMAT, version=CHECKPOINT_VERSION, **(position or {}),
                  epochs_done=epochs_done, n_epoch=learn.n_epoch, train_iter=getattr(learn, 'train_iter', 0),
                  model=learn.model.state_dict(), opt=learn.opt.state_dict(), opt_type=_optimizer_kind(learn.opt),
-                 fit_hypers=fit_hypers, data=_train_data(learn), rng=rng_states(learn),
+                 fit_hypers=fit_hypers, data=_train_data(learn), rng=rng_states(learn), grads=_grads(learn),
                  callbacks={cb.name: cb.state_dict() for cb in _stateful_callbacks(learn)})
     return {**state, 'checksum': checkpoint_digest(state)}
+
+# %% ../nbs/09_checkpoint.ipynb #62e02f19
+def _next_due(seconds) -> float: return math.inf if seconds is None else time.monotonic() + seconds
+
+def _position(learn: Learner, tracker) -> dict:
+    """Where `learn` is inside the epoch, after training batch `learn.iter`, and what continuing from there needs beyond
+    an epoch's checkpoint: the generators as the epoch drew its order, the last batch's digest, the phase's running sums
+    (the Recorder's); the gradients of a partly filled gradient-accumulation window go in every checkpoint."""
+    rec = getattr(learn, 'recorder', None)
+    sums = None
+    if isinstance(rec, Recorder):
+        rec._sync()
+        s = rec._sums
+        sums = dict(loss_sum=s.loss_sum, count=s.count, metric_sums=list(s.metric_sums))
+    return dict(batches_done=learn.iter + 1, epoch_rng=tracker.rng, batch_digest=_batch_digest(tracker.last),
+                phase_sums=sums)
+
+def _restore_position(learn: Learner, ckpt: dict):
+    "Put back what `_position` saved, at the resumed epoch's first batch: the sums, then every generator."
+    rec, sums = getattr(learn, 'recorder', None), ckpt['phase_sums']
+    if isinstance(rec, Recorder) and sums is not None:
+        s = rec._sums
+        s.loss_sum, s.count, s.metric_sums = sums['loss_sum'], sums['count'], list(sums['metric_sums'])
+    set_rng_states(ckpt['rng'], learn)
+
+class _ResumedEpoch:
+    """The training loader of the epoch a checkpoint interrupted: every generator as it was when the epoch drew its
+    order, the batches already trained drawn again and skipped (the last checked against the checkpoint), then the rest."""
+    def __init__(self, dl, learn, ckpt):
+        self.dl, self.learn, self.ckpt, self.first_iter = dl, learn, ckpt, ckpt['batches_done']
+    def __len__(self): return len(self.dl)
+    def __getattr__(self, k):
+        if k.startswith('__') or k == 'dl': raise AttributeError(k)
+        return getattr(self.dl, k)
+    def __iter__(self):
+        learn, ckpt = self.learn, self.ckpt
+        set_rng_states(ckpt['epoch_rng'], learn)
+        batches, last = iter(self.dl), None
+        for _ in range(self.first_iter): last = next(batches, None)
+        if last is None or _batch_digest(last) != ckpt['batch_digest']:
+            raise CheckpointError(
+                f"The checkpoint {ckpt['path']} was written after training batch {self.first_iter - 1} of epoch "
+                f"{learn.epoch}, but this training loader gives other batches in that epoch: its order cannot be "
+                f"restored (it shuffles with a random source the checkpoint does not hold, such as its own numpy "
+                f"generator, or the data changed).",
+                "Shuffle with a torch.Generator (or torch's global one), or resume from a checkpoint written at the end "
+                "of an epoch.")
+        _restore_position(learn, ckpt)
+        yield from batches
 
 # %% ../nbs/09_checkpoint.ipynb #8e96b1c9
 def _feed(h, obj):
@@ -114,11 +168,12 @@ def checkpoint_digest(ckpt: dict) -> str:
 def _checkpoint_file(path) -> Path:
     path = Path(path)
     if path.is_dir():
-        if not (path/'last.pt').exists() and not (path/'prev.pt').exists():
+        if not any(os.path.lexists(path/name) for name in ('last.pt', 'prev.pt')):   # a broken link is not "none"
             raise FileNotFoundError(f"No checkpoint in {path}: the folder holds no last.pt. SaveCheckpoint writes it after each "
                                     f"completed epoch; if none completed, leave out resume= to start a fresh fit.")
         return path/'last.pt'
-    if not path.exists(): raise FileNotFoundError(f"No checkpoint at {path}. Check the path, or leave out resume= to start a fresh fit.")
+    if not os.path.lexists(path):
+        raise FileNotFoundError(f"No checkpoint at {path}. Check the path, or leave out resume= to start a fresh fit.")
     return path
 
 _DAMAGED_FIX = "Resume from another one (prev.pt or best.pt beside it), or delete it and start a fresh fit."
@@ -129,9 +184,24 @@ def _damaged(path, e) -> CheckpointError:
     return CheckpointError(f"Cannot read the checkpoint {path} ({type(e).__name__}: {detail}). "
                            f"The file is damaged or incomplete (a failed copy, a full disk), or is not a groundup checkpoint.", _DAMAGED_FIX)
 
+def _not_readable(path: Path) -> CheckpointError | None:
+    "Why `path`, a name that exists, is no file to read a checkpoint from (a folder, a broken link, a device), or None."
+    link = f" (a symbolic link to {os.readlink(path)})" if path.is_symlink() else ''
+    if path.is_symlink() and not path.exists():
+        return CheckpointError(f"The checkpoint {path} is a symbolic link to {os.readlink(path)}, which does not exist.",
+                               _DAMAGED_FIX)
+    if path.is_dir():
+        return CheckpointError(f"{path} is a folder, not a checkpoint file.", "Move it away, or resume from another file.")
+    if not path.is_file():
+        return CheckpointError(f"The checkpoint {path} is not a regular file{link}: a device, pipe or socket holds no "
+                               f"checkpoint.",
+                               _DAMAGED_FIX)
+    return None
+
 def _load(path: Path) -> dict:
     "`torch.load` of a checkpoint file, with a `CheckpointError` for a file that is not one."
-    if path.is_dir(): raise CheckpointError(f"{path} is a folder, not a checkpoint file.", "Move it away, or resume from another file.")
+    problem = _not_readable(path)
+    if problem is not None: raise problem
     try: ckpt = torch.load(path, map_location='cpu', weights_only=True)
     except pickle.UnpicklingError as e:
         found = re.search(r"Unsupported global: GLOBAL (\S+)", str(e))
@@ -165,6 +235,11 @@ def _structure_problems(ckpt: dict) -> list[str]:
     if not isinstance(opt.get('state'), dict) or not isinstance(opt.get('param_groups'), list) or \
        not all(isinstance(g, dict) and isinstance(g.get('params'), list) for g in opt['param_groups']):
         problems.append("'opt' is not an optimizer state_dict (a dict of 'state' and a list of 'param_groups' with 'params')")
+    if ckpt.get('batches_done') is not None:                 # a position inside an epoch
+        kinds = dict(batches_done=int, epoch_rng=dict, batch_digest=str)
+        problems += [f"{k!r} is missing or not a {t.__name__}" for k, t in kinds.items()
+                     if not isinstance(ckpt.get(k), t)]
+    if not isinstance(ckpt.get('grads', {}), dict): problems.append("'grads' is not a dict")
     recorder = ckpt['callbacks'].get('recorder')
     if recorder is not None:
         keys = ('losses', 'smooth_losses', 'hps', 'values', 'epoch_ends', 'smoothing')
@@ -207,7 +282,7 @@ def read_checkpoint(path, check_finite: bool = False) -> dict:
     if path.name != 'last.pt' or not (path.parent/'prev.pt').exists(): return _read_file(path, check_finite)
     prev = path.parent/'prev.pt'
     try: return _read_file(path, check_finite)
-    except CheckpointError as e: problem = e.problem if path.exists() else f"{path} is missing."
+    except CheckpointError as e: problem = e.problem if os.path.lexists(path) else f"{path} is missing."
     try: ckpt = _read_file(prev, check_finite)
     except CheckpointError as e2:
         raise CheckpointError(f"{problem} The previous checkpoint is no good either: {e2.problem}", e2.fix) from None
@@ -275,68 +350,179 @@ def _keep_previous(last: Path, prev: Path):
         tmp.unlink(missing_ok=True)
         raise
 
+def _batch_digest(batch) -> str:
+    "The sha256 of a batch as the loader gave it (tensors, or tuples of them): to recognise it again."
+    h = hashlib.sha256()
+    _feed(h, batch)
+    return h.hexdigest()
+
+class _EpochTracker:
+    """The training loader for one epoch, noting every generator's state just before the loader draws the epoch's order
+    (`rng`), and the last batch it gave (`last`): what a checkpoint in the middle of the epoch needs."""
+    first_iter = 0
+    def __init__(self, dl, learn): self.dl, self.learn, self.rng, self.last = dl, learn, None, None
+    def __len__(self): return len(self.dl)
+    def __getattr__(self, k):
+        if k.startswith('__') or k == 'dl': raise AttributeError(k)
+        return getattr(self.dl, k)
+    def __iter__(self):
+        self.rng = rng_states(self.learn)
+        for b in self.dl:
+            self.last = b
+            yield b
+
+
+# %% ../nbs/09_checkpoint.ipynb #e78aa4f5
+_STOP_SIGNALS = tuple(getattr(signal, s) for s in ('SIGINT', 'SIGTERM', 'SIGHUP') if hasattr(signal, s))
+
+def _world_size() -> int:
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized(): return dist.get_world_size()
+    return int(os.environ.get('WORLD_SIZE', 1))
+
+def _catch_signals(saver):
+    "For the fit, a stop signal during training asks `saver` to stop at the batch's end; elsewhere it acts as before."
+    saver._handlers = {}
+    if threading.current_thread() is not threading.main_thread() or _world_size() > 1 or not main_process(): return
+    def on_signal(signum, frame):
+        if saver._in_train and saver.stopping is None: saver.stop_soon(signum)
+        else: _act_as_before(saver, signum, frame)                   # between epochs, or a second signal: at once
+    for s in _STOP_SIGNALS:
+        old = signal.getsignal(s)
+        if old is signal.SIG_IGN or old is None: continue        # ignored (a background job's Ctrl-C): still ignored
+        saver._handlers[s] = old
+        signal.signal(s, on_signal)
+
+def _release_signals(saver):
+    for s, old in saver._handlers.items(): signal.signal(s, old)
+    saver._handlers = {}
+
+def _act_as_before(saver, signum, frame=None):
+    "What `signum` did before the fit: its handler's action (Ctrl-C: `KeyboardInterrupt`), or by default, the end."
+    saver.stopping, old = None, saver._handlers.get(signum, signal.SIG_DFL)
+    if callable(old): return old(signum, frame)
+    _release_signals(saver)
+    signal.signal(signum, signal.SIG_DFL)
+    signal.raise_signal(signum)
+
+
+# %% ../nbs/09_checkpoint.ipynb #8a6b9548
+def _finite(saver, when: str) -> bool:
+    "Whether the weights are finite; if not, a warning that nothing was saved."
+    bad = [k for k, v in saver.learn.model.state_dict().items()
+           if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad: warnings.warn(f"{when} the weights are not finite (NaN or inf in {_some(bad, 3)}): SaveCheckpoint did "
+                          f"not save them, so {saver.last_path} keeps the last state whose weights were finite.")
+    return not bad
+
+def _write(saver, state: dict) -> dict:
+    "Write `state` as `last.pt`, the one before becoming `prev.pt`."
+    if saver.last_path.is_file(): _keep_previous(saver.last_path, saver.prev_path)
+    atomic_torch_save(state, saver.last_path)
+    return state
+
+def _save_position(saver):
+    "Write `last.pt` at this batch boundary, in the middle of an epoch."
+    saver._due = _next_due(saver.every_seconds)
+    learn = saver.learn
+    if not main_process() or not _finite(saver, f"At training batch {learn.iter} of epoch {learn.epoch}"): return
+    _write(saver, _checkpoint_state(learn, learn.epoch, saver._fit_hypers, _position(learn, saver._tracker)))
+    if saver.stopping: saver.seconds_to_disk = time.monotonic() - saver.signal_time     # signal -> checkpoint on disk
+
+def _check_every(every_batches, every_seconds):
+    if every_batches is not None and (isinstance(every_batches, bool) or not isinstance(every_batches, int)
+                                      or every_batches < 1):
+        raise ValueError(f"every_batches must be a whole number of training batches >= 1 (or None), got "
+                         f"{every_batches!r}.")
+    if every_seconds is not None and not (is_number(every_seconds) and 0 < every_seconds < math.inf):
+        raise ValueError(f"every_seconds must be a number of seconds > 0 (or None), got {every_seconds!r}.")
+
+def _check_setup(saver):
+    "Errors, before any training, for a `SaveCheckpoint` that could not work in this fit."
+    if (saver.every_batches or saver.every_seconds) and _world_size() > 1:
+        raise ValueError("SaveCheckpoint writes inside an epoch in a single process only: in data-parallel "
+                         "training, leave out every_batches and every_seconds (it writes after every epoch).")
+    if saver.monitor is None: return
+    recorder = getattr(saver.learn, 'recorder', None)
+    if not isinstance(recorder, Recorder):
+        raise ValueError(f"SaveCheckpoint monitors {saver.monitor!r}, which the Recorder records, but this Learner "
+                         f"has no Recorder: add one, or pass monitor=None to write last.pt only.")
+    if saver.monitor not in recorder.metric_names:
+        raise ValueError(f"SaveCheckpoint monitors {saver.monitor!r}, but the Recorder records "
+                         f"{recorder.metric_names}: pass one of those, or monitor=None to write last.pt only.")
+    if saver.monitor != 'train_loss' and saver.learn.dls.valid is None:
+        raise ValueError(f"SaveCheckpoint monitors {saver.monitor!r}, which needs a validation set, and there is "
+                         f"none: monitor 'train_loss', or pass monitor=None.")
+
+def _improved(saver) -> bool:
+    "Whether the epoch that ends is the best so far by `monitor` (and if so, note it)."
+    if saver.monitor is None: return False
+    value = saver.learn.recorder.values[-1][saver.monitor]
+    if math.isnan(value): return False
+    better = saver.best is None or (value < saver.best if saver.mode == 'min' else value > saver.best)
+    if not better: return False
+    saver.best, saver.best_epoch = value, saver.learn.epoch
+    return True
+
+# %% ../nbs/09_checkpoint.ipynb #e27753a7
 class SaveCheckpoint(Callback):
-    "After each completed epoch, writes the whole training state to `path/last.pt` (the one before becomes `prev.pt`), and to `path/best.pt` when `monitor` improves (`mode` 'min' or 'max'), atomically."
+    """After each completed epoch, writes the whole training state to `path/last.pt` (the one before becomes
+    `prev.pt`), and to `path/best.pt` when `monitor` improves (`mode` 'min' or 'max'), atomically; also after every
+    `every_batches` training batches and/or `every_seconds` seconds; SIGINT, SIGTERM or SIGHUP in training: at the end
+    of the batch."""
     order, run_after = 70, Recorder
-
-    def __init__(self, path='checkpoints', monitor: str | None = 'valid_loss', mode: str = 'min'):
+    def __init__(self, path='checkpoints', monitor: str | None = 'valid_loss', mode: str = 'min',
+                 every_batches: int | None = None, every_seconds: float | None = None):
         if mode not in ('min', 'max'): raise ValueError(f"mode must be 'min' or 'max', got {mode!r}.")
+        _check_every(every_batches, every_seconds)
         self.path, self.monitor, self.mode = Path(path), monitor, mode
+        self.every_batches, self.every_seconds, self.stopping, self._handlers = every_batches, every_seconds, None, {}
         self.best = self.best_epoch = None
-        self._fit_hypers = self._iter_at_start = None      # set by before_fit and before_epoch: until then, nothing to save
-
-    @property
-    def last_path(self) -> Path: return self.path/'last.pt'
-    @property
-    def prev_path(self) -> Path: return self.path/'prev.pt'
-    @property
-    def best_path(self) -> Path: return self.path/'best.pt'
+        self._fit_hypers = self._tracker = None            # set by before_fit and before_train: until then, no saving
+        self._in_train = False
+    last_path = property(lambda self: self.path/'last.pt', doc="The newest checkpoint")
+    prev_path = property(lambda self: self.path/'prev.pt', doc="The one before it")
+    best_path = property(lambda self: self.path/'best.pt', doc="The one of the best epoch by `monitor`")
 
     def state_dict(self) -> dict: return {'best': self.best, 'best_epoch': self.best_epoch}
     def load_state_dict(self, state: dict): self.best, self.best_epoch = state['best'], state['best_epoch']
 
     def before_fit(self):
-        self.best = self.best_epoch = self._iter_at_start = None
-        self._fit_hypers = _hypers(self.learn.opt)
-        if self.monitor is None: return
-        recorder = getattr(self.learn, 'recorder', None)
-        if not isinstance(recorder, Recorder):
-            raise ValueError(f"SaveCheckpoint monitors {self.monitor!r}, which the Recorder records, but this Learner has no Recorder: "
-                             f"add one, or pass monitor=None to write last.pt only.")
-        if self.monitor not in recorder.metric_names:
-            raise ValueError(f"SaveCheckpoint monitors {self.monitor!r}, but the Recorder records {recorder.metric_names}: "
-                             f"pass one of those, or monitor=None to write last.pt only.")
-        if self.monitor != 'train_loss' and self.learn.dls.valid is None:
-            raise ValueError(f"SaveCheckpoint monitors {self.monitor!r}, which needs a validation set, and there is none: "
-                             f"monitor 'train_loss', or pass monitor=None.")
-
-    def before_epoch(self): self._iter_at_start = getattr(self.learn, 'train_iter', 0)
-
-    def _improved(self) -> bool:
-        if self.monitor is None: return False
-        value = self.learn.recorder.values[-1][self.monitor]
-        if math.isnan(value): return False
-        if self.best is not None and not (value < self.best if self.mode == 'min' else value > self.best): return False
-        self.best, self.best_epoch = value, self.learn.epoch
-        return True
+        self.best = self.best_epoch = self._tracker = None
+        self._fit_hypers, self.stopping, self._due = _hypers(self.learn.opt), None, _next_due(self.every_seconds)
+        _check_setup(self)
+        _catch_signals(self)
+    def before_epoch(self): self._tracker = None
+    def before_train(self):
+        self._tracker = self.learn.dl = _EpochTracker(self.learn.dl, self.learn)
+        self._in_train = True
+    def after_batch(self):
+        learn = self.learn
+        if not learn.training or self._tracker is None or learn.interrupted: return
+        every = self.every_batches and learn.train_iter % self.every_batches == 0
+        if self.stopping or every or time.monotonic() >= self._due:
+            _save_position(self)
+        if self.stopping: _act_as_before(self, self.stopping)     # e.g. raise KeyboardInterrupt, now the batch is saved
+    def after_train(self):
+        self._in_train = False                                        # no batch boundary left in this epoch to stop at
+        if self.stopping: _act_as_before(self, self.stopping)
+    def after_fit(self): self._in_train = False; _release_signals(self)
 
     def after_epoch(self):
         learn = self.learn
         if not main_process(): return                     # in data-parallel training, rank 0 writes for all
-        if learn.interrupted or self._fit_hypers is None or self._iter_at_start is None: return   # half done, or never started
-        if getattr(learn, 'train_iter', 0) == self._iter_at_start:
+        if learn.interrupted or self._fit_hypers is None: return   # half done, or never started
+        if self._tracker is None or self._tracker.last is None:
             warnings.warn(f"Epoch {learn.epoch} trained no batches: SaveCheckpoint wrote no checkpoint of it.")
             return
-        bad = [k for k, v in learn.model.state_dict().items() if v.is_floating_point() and not torch.isfinite(v).all()]
-        if bad:
-            warnings.warn(f"After epoch {learn.epoch} the weights are not finite (NaN or inf in {_some(bad, 3)}): SaveCheckpoint did "
-                          f"not save them, so {self.last_path} keeps the last epoch whose weights were finite.")
-            return
-        improved = self._improved()
-        state = _checkpoint_state(learn, learn.epoch + 1, self._fit_hypers)
-        if self.last_path.is_file(): _keep_previous(self.last_path, self.prev_path)
-        atomic_torch_save(state, self.last_path)
+        if not _finite(self, f"After epoch {learn.epoch}"): return
+        improved = _improved(self)
+        state = _write(self, _checkpoint_state(learn, learn.epoch + 1, self._fit_hypers))
         if improved: atomic_torch_save(state, self.best_path)
+
+    def stop_soon(self, signum: int = signal.SIGINT):
+        "Finish the training batch in progress, write a checkpoint at its end, then act on `signum` as before the fit."
+        self.stopping, self.signal_time = signum, time.monotonic()
 
 # %% ../nbs/09_checkpoint.ipynb #a78c0018
 def _hyper_differences(now: list[dict], then: list[dict]) -> list[str]:
@@ -355,11 +541,13 @@ def _check_data(learn, ckpt):
                               "Resume with the same training set and batch size (and, in data-parallel training, as many processes), "
                               "or start a fresh fit.")
 
+
+# %% ../nbs/09_checkpoint.ipynb #015d0653
 class ResumeCheckpoint(Callback):
     "Continues a fit from a checkpoint written by `SaveCheckpoint` (a file, or its folder): restores everything in `before_fit`, then training starts at the next epoch."
     order = 1000                                          # before_fit last: after every other callback has set itself up
 
-    def __init__(self, path): self.path = path
+    def __init__(self, path): self.path, self._inside = path, None
 
     def before_fit(self):
         learn = self.learn
@@ -378,12 +566,20 @@ class ResumeCheckpoint(Callback):
         states = ckpt['callbacks']
         for cb in _stateful_callbacks(learn):
             if cb.name in states: cb.load_state_dict(states[cb.name])
+        grads = ckpt.get('grads', {})
+        for i, p in enumerate(learn.model.parameters()): p.grad = grads[i].to(p.device).clone() if i in grads else None
         learn.train_iter = ckpt['train_iter']
         learn.start_epoch = min(ckpt['epochs_done'], learn.n_epoch)
+        self._inside = ckpt if ckpt.get('batches_done') and ckpt['epochs_done'] < learn.n_epoch else None
         if ckpt['epochs_done'] >= learn.n_epoch:
             warnings.warn(f"The checkpoint {ckpt['path']} has already done {ckpt['epochs_done']} epochs and this fit asks for "
                           f"{learn.n_epoch}: there is nothing left to train. The Learner now holds the checkpoint's weights and optimizer state.")
         set_rng_states(ckpt['rng'], learn)               # the very last thing before training
+
+    def before_train(self):
+        "A checkpoint inside an epoch: that epoch's training goes on from the batch after it."
+        ckpt, self._inside = getattr(self, '_inside', None), None
+        if ckpt is not None: self.learn.dl = _ResumedEpoch(self.learn.dl, self.learn, ckpt)
 
     def _warn_if_called_differently(self, ckpt):
         if ckpt['n_epoch'] != self.learn.n_epoch:

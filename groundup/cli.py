@@ -8,12 +8,23 @@ from __future__ import annotations
 import argparse, contextlib, errno, io, json, math, os, signal, sys, threading, time, warnings
 from pathlib import Path
 
+def _stop_while_starting(signum, frame):
+    "Ctrl-C, SIGTERM or SIGHUP while the command starts (torch takes seconds to import): nothing is written; leave."
+    name = signal.Signals(signum).name
+    os.write(2, f"\ngroundup-train: stopped by {name} while starting; nothing was written.\n".encode())
+    os._exit(128 + signum)
+
+_console = Path((getattr(sys, 'argv', None) or [''])[0]).name == 'groundup-train'
+if _console and threading.current_thread() is threading.main_thread():
+    for _sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, 'SIGHUP', None)):   # until main() installs its own
+        if _sig is not None and signal.getsignal(_sig) is not signal.SIG_IGN: signal.signal(_sig, _stop_while_starting)
+
 import torch
 
 import groundup.lr_finder  # noqa: F401  (adds Learner.lr_find)
 import groundup.mixed_precision  # noqa: F401  (adds Learner.to_bf16)
 from .checkpoint import CheckpointError, SaveCheckpoint, read_checkpoint
-from .datasets import DatasetError, atomic_write_bytes
+from .datasets import FASHION_MNIST_FILES, DatasetError, atomic_write_bytes, default_cache_dir
 from .learner import Callback, CSVLogger, ProgressCallback, TensorBoardLogger, TerminateOnNaN
 from .optimizer import SGD, Adam, RAdam
 from .speedrun import PRESETS, TTA_VIEWS, bf16_available, evaluate_test, fashion_tensors, recipe, recipe_learner
@@ -24,9 +35,9 @@ from .distributed import num_distrib, rank_distrib
 __all__ = ['positive_int', 'DEFAULTS', 'PRESET_OPTIONS', 'TTA_CHOICES', 'OPTIMIZERS', 'EXAMPLES', 'OUTPUT_FILES', 'PROBE',
            'LOCK_FILE', 'CONFIG_KEYS', 'LEGACY', 'int_between', 'positive_float', 'fraction', 'apply_preset',
            'build_parser', 'check_out', 'check_args', 'OutInUse', 'lock_out', 'unlock_out', 'remove_leftovers',
-           'RunConfig', 'run_config', 'config_differences', 'resume_decision', 'save_figure', 'write_outputs',
-           'Terminated', 'signals_as_interrupts', 'ignore_signals', 'usable_cores', 'thread_count', 'main',
-           'run_recipe', 'test_score', 'run']
+           'remove_cache_leftovers', 'RunConfig', 'run_config', 'config_differences', 'resume_decision', 'save_figure',
+           'write_outputs', 'Terminated', 'signals_as_interrupts', 'ignore_signals', 'usable_cores', 'thread_count',
+           'main', 'run_recipe', 'test_score', 'run']
 
 # %% ../nbs/13_cli.ipynb #10e482b7
 def int_between(lo: int, hi: int, what: str = 'a whole number'):
@@ -78,8 +89,9 @@ examples:
   torchrun --standalone --nproc_per_node=2 --no-python groundup-train
                                                data-parallel on 2 processes (or GPUs)
 
-Interrupt with Ctrl-C (or SIGTERM) at any time: the last completed epoch is kept, and running
-the same command again continues from it. Outputs in --out: last.pt, prev.pt (the epoch before)
+Interrupt with Ctrl-C (or SIGTERM, SIGHUP) at any time: during training the batch in progress is
+finished and saved, elsewhere the newest checkpoint is kept, and running the same command again
+continues from it, ending exactly as an uninterrupted run would. Outputs in --out: last.pt, prev.pt (the epoch before)
 and best.pt (checkpoints; best = best validation accuracy), metrics.json, loss.png and lr.png.
 One run at a time per --out."""
 
@@ -136,6 +148,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help='folder with the four Fashion-MNIST IDX files (default: $GROUNDUP_DATA, the cache, the system copy, or a download)')
     d.add_argument('--subset', type=positive_int, metavar='N', help='use only the first N training, N validation and N test images (quick trials)')
     d.add_argument('--out', type=Path, default=DEFAULTS['out'], metavar='DIR', help='output folder')
+    d.add_argument('--save-every-batches', type=positive_int, metavar='N',
+                   help='also write last.pt every N training batches, inside epochs (resuming is bit for bit)')
+    d.add_argument('--save-every-seconds', type=positive_float, metavar='T',
+                   help='also write last.pt at the first batch boundary after every T seconds (preemptible machines)')
     d.add_argument('--resume', action=argparse.BooleanOptionalAction,
                    help='continue from the checkpoint in --out; by default, resume if it was written with the same settings')
     m = p.add_argument_group('machine and display')
@@ -175,6 +191,9 @@ def check_args(parser: argparse.ArgumentParser, args: argparse.Namespace):
     if args.data is not None and not args.data.is_dir():
         parser.error(f"--data {args.data} is not a folder; give the folder that holds the Fashion-MNIST IDX files.")
     world = getattr(args, 'world_size', 1)
+    if world > 1 and (getattr(args, 'save_every_batches', None) or getattr(args, 'save_every_seconds', None)):
+        parser.error(f"--save-every-batches and --save-every-seconds save inside epochs in a single process only; under "
+                     f"torchrun ({world} processes) the run saves after every epoch: leave them out.")
     if args.bs % world:
         parser.error(f"--bs {args.bs} is the global batch size, shared by the {world} processes, and does not divide evenly "
                      f"among them: use a multiple of {world} (e.g. {args.bs - args.bs % world or world}).")
@@ -205,9 +224,19 @@ def unlock_out(fd: int):
 def remove_leftovers(out: Path) -> list[str]:
     "Delete the temporary files an interrupted or killed run of ours left in `out` (ours by name only); returns their names."
     removed = []
-    for name in (*OUTPUT_FILES, PROBE):
+    for name in (*OUTPUT_FILES, 'history.csv', PROBE):
         for p in out.glob(f".{name}.*.tmp"):
             with contextlib.suppress(OSError): p.unlink(); removed.append(p.name)
+    return sorted(removed)
+
+def remove_cache_leftovers(cache=None, min_age: float = 60.) -> list[str]:
+    """Delete the temporary files a killed load left in the Fashion-MNIST data cache, those older than `min_age`
+    seconds (a younger one may be another process's write); returns their names."""
+    folder, removed, now = Path(cache or default_cache_dir())/'FashionMNIST'/'raw', [], time.time()
+    for name in FASHION_MNIST_FILES:
+        for p in folder.glob(f".{name}.*.tmp"):
+            with contextlib.suppress(OSError):
+                if now - p.stat().st_mtime >= min_age: p.unlink(); removed.append(p.name)
     return sorted(removed)
 
 # %% ../nbs/13_cli.ipynb #a22b5a37
@@ -234,7 +263,8 @@ def config_differences(now: dict, then: dict) -> list[str]:
 # %% ../nbs/13_cli.ipynb #ce0f9f6c
 def resume_decision(args: argparse.Namespace, config: dict):
     "`(checkpoint or None, message)`: whether to resume from `args.out`, or a `SystemExit` with a clear reason."
-    if args.resume is False or not any((args.out/n).is_file() for n in ('last.pt', 'prev.pt')):
+    found = any(os.path.lexists(args.out/n) for n in ('last.pt', 'prev.pt'))     # a broken link too: an error below
+    if args.resume is False or not found:
         if args.resume: raise SystemExit(f"--resume: there is no checkpoint in {args.out}. Leave out --resume to start a new run.")
         return None, ''
     with warnings.catch_warnings(record=True) as caught:
@@ -249,7 +279,13 @@ def resume_decision(args: argparse.Namespace, config: dict):
     if differences:
         raise SystemExit(f"{ckpt['path']} is from a run with other settings: {', '.join(differences)}. "
                          f"Run with those settings to continue it, --no-resume to replace it, or another --out.")
-    return ckpt, f"{notes}resuming from {ckpt['path']}: {ckpt['epochs_done']} of {ckpt['n_epoch']} epochs done"
+    return ckpt, f"{notes}resuming from {ckpt['path']}: {_done(ckpt)}"
+
+def _done(ckpt) -> str:
+    "How far a checkpoint's run got: `2 of 5 epochs done` (and `, 40 of 235 batches of epoch 3`)."
+    inside = (f", {ckpt['batches_done']} of {ckpt['data'].get('n_iter')} batches of epoch {ckpt['epochs_done'] + 1}"
+              if ckpt.get('batches_done') else '')
+    return f"{ckpt['epochs_done']} of {ckpt['n_epoch']} epochs done{inside}"
 
 # %% ../nbs/13_cli.ipynb #58512824
 def _write_file(path: Path, data: bytes):
@@ -284,24 +320,30 @@ def write_outputs(learn, out: Path, config: dict, lr: float, train_time: float, 
 
 # %% ../nbs/13_cli.ipynb #e9c4c4e5
 class Terminated(KeyboardInterrupt):
-    "SIGTERM, raised where the program is when the signal arrives, so that it unwinds exactly as Ctrl-C does."
+    "SIGTERM (or SIGHUP: `signum`), raised where the program is when the signal arrives, to unwind exactly as Ctrl-C."
+    def __init__(self, signum: int = signal.SIGTERM):
+        super().__init__(int(signum))
+        self.signum = int(signum)
+
+_HANGUP = (signal.SIGHUP,) if hasattr(signal, 'SIGHUP') else ()      # the terminal closed (not on Windows)
 
 @contextlib.contextmanager
 def signals_as_interrupts():
-    "Within the block, SIGTERM raises `Terminated` and SIGINT raises `KeyboardInterrupt` (main thread only; elsewhere, no change)."
+    """Within the block, SIGTERM and SIGHUP raise `Terminated` and SIGINT raises `KeyboardInterrupt` (main thread only;
+    elsewhere, no change)."""
     if threading.current_thread() is not threading.main_thread(): yield; return
-    def on_term(signum, frame): raise Terminated()
-    old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    signal.signal(signal.SIGTERM, on_term)
+    def on_term(signum, frame): raise Terminated(signum)
+    old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, *_HANGUP)}
+    for s in (signal.SIGTERM, *_HANGUP): signal.signal(s, on_term)
     if old[signal.SIGINT] is not signal.SIG_IGN: signal.signal(signal.SIGINT, signal.default_int_handler)
     try: yield
     finally:
         for s, h in old.items(): signal.signal(s, h if h is not None else signal.SIG_DFL)
 
 def ignore_signals():
-    "Ignore further Ctrl-C and SIGTERM (while we report the first one and tidy up); `signals_as_interrupts` restores them."
+    "Ignore further Ctrl-C, SIGTERM and SIGHUP (while we report the first one and tidy up); `signals_as_interrupts` restores."
     if threading.current_thread() is threading.main_thread():
-        for s in (signal.SIGINT, signal.SIGTERM): signal.signal(s, signal.SIG_IGN)
+        for s in (signal.SIGINT, signal.SIGTERM, *_HANGUP): signal.signal(s, signal.SIG_IGN)
 
 # %% ../nbs/13_cli.ipynb #3dd5c869
 def usable_cores() -> int:
@@ -328,8 +370,9 @@ def _last_checkpoint(out: Path) -> dict | None:
 
 def _kept(out: Path) -> str:
     ckpt = _last_checkpoint(out)
-    return (f"{ckpt['path']} keeps the last completed epoch ({ckpt['epochs_done']} of {ckpt['n_epoch']})" if ckpt
-            else "No epoch had completed, so nothing was saved")
+    if ckpt is None: return "No epoch had completed, so nothing was saved"
+    if ckpt.get('batches_done'): return f"{ckpt['path']} keeps the run up to there ({_done(ckpt)})"
+    return f"{ckpt['path']} keeps the last completed epoch ({ckpt['epochs_done']} of {ckpt['n_epoch']})"
 
 def _speaks() -> bool: return rank_distrib() == 0      # under torchrun, rank 0 speaks for all processes
 def _print(*args, **kwargs):
@@ -346,7 +389,10 @@ def _write_failed(e: OSError, out: Path) -> int:
     return 1
 
 def _interrupted(args, e: KeyboardInterrupt) -> int:
-    how, code = ('Terminated (SIGTERM)', 143) if isinstance(e, Terminated) else ('Interrupted', 130)
+    signum = e.signum if isinstance(e, Terminated) else signal.SIGINT
+    how = {signal.SIGINT: 'Interrupted', signal.SIGTERM: 'Terminated (SIGTERM)'}.get(
+        signum, f'Hung up ({signal.Signals(signum).name})')
+    code = 128 + signum
     if args.out.is_dir() and _speaks(): remove_leftovers(args.out)
     _print(f"\n{how}. {_kept(args.out)}: run the same command again to continue.", file=sys.stderr)
     return code
@@ -370,6 +416,8 @@ def _main(parser, args, cbs) -> int:
     try:
         removed = remove_leftovers(args.out)
         if removed: print(f"removed {len(removed)} temporary file(s) left in {args.out} by an interrupted run")
+        removed = remove_cache_leftovers()
+        if removed: print(f"removed {len(removed)} temporary file(s) left in the data cache by an interrupted load")
         return _run(parser, args, cbs)
     finally: unlock_out(lock)
 
@@ -431,8 +479,9 @@ def _run(parser, args, cbs) -> int:
     start = time.perf_counter()
     try:
         with learn.distrib_ctx():                            # a plain fit in one process; data-parallel under torchrun
-            learn.fit_one_cycle(args.epochs, lr, cbs=SaveCheckpoint(args.out, monitor='accuracy', mode='max'),
-                                resume=ckpt['path'] if ckpt is not None else None)
+            saver = SaveCheckpoint(args.out, monitor='accuracy', mode='max', every_batches=args.save_every_batches,
+                                   every_seconds=args.save_every_seconds)
+            learn.fit_one_cycle(args.epochs, lr, cbs=saver, resume=ckpt['path'] if ckpt is not None else None)
             nan_guard.stopped = _any_rank(nan_guard.stopped)
         if nan_guard.stopped:
             epoch, phase, batch, loss = nan_guard.stopped

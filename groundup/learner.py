@@ -395,7 +395,7 @@ class Learner(CallbackHost):
         with torch.no_grad(): run_stage(self, 'validate', self._all_batches)
     def _all_batches(self):
         self.n_iter, n = len(self.dl), self.dls.n_inp
-        for self.iter, b in enumerate(self.dl):
+        for self.iter, b in enumerate(self.dl, getattr(self.dl, 'first_iter', 0)):   # a resumed epoch starts later
             self.xb, self.yb = (tuple(b[:n]), tuple(b[n:])) if isinstance(b, (tuple, list)) else ((b,), ())
             self.pred = self.loss = self.loss_grad = None
             run_stage(self, 'batch', self.one_batch)
@@ -648,6 +648,8 @@ class GradientAccumulation(Callback):
         self.count += batch_size(self.learn)
         if self.count < self.n_acc: raise CancelBatchException()     # no step, no zero_grad: the gradients add up
         self.count = 0
+    def state_dict(self) -> dict: return {'count': self.count}      # samples in the window so far, for a checkpoint
+    def load_state_dict(self, state: dict): self.count = state['count']
 
 # %% ../nbs/04_callbacks.ipynb #fa4e026b
 def _recorder(learn) -> Recorder | None:
