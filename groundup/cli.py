@@ -72,7 +72,7 @@ def fraction(s: str) -> float:
     if not 0 <= v < 1: raise argparse.ArgumentTypeError(f"must be in [0, 1), got {s}")
     return v
 
-# %% ../nbs/13_cli.ipynb #83b49a7c
+# %% ../nbs/13_cli.ipynb #29b7351a
 DEFAULTS = dict(preset='full', opt='adam', ema=0.99, seed=0, out=Path('runs/fashion'))
 PRESET_OPTIONS = ('epochs', 'lr', 'bs', 'label_smoothing', 'flip', 'shift', 'tta', 'bf16')   # default: the preset's value
 TTA_CHOICES = {'none': False, 'flip': True, 'shifts': 'shifts'}
@@ -118,6 +118,7 @@ def apply_preset(args: argparse.Namespace) -> argparse.Namespace:
             setattr(args, k, v)
     return args
 
+# %% ../nbs/13_cli.ipynb #df51667e
 def build_parser() -> argparse.ArgumentParser:
     "The `groundup-train` argument parser."
     p = argparse.ArgumentParser(
@@ -360,7 +361,7 @@ def thread_count(requested: int | None, processes: int = 1) -> tuple[int | None,
     return limit, f"--threads {requested} is more than {share}; using {limit} (more threads than cores only slow training down)"
 
 
-# %% ../nbs/13_cli.ipynb #c67d595a
+# %% ../nbs/13_cli.ipynb #718b9ab6
 def _last_checkpoint(out: Path) -> dict | None:
     "The checkpoint a rerun would resume from (read quietly), or None."
     with warnings.catch_warnings():
@@ -408,6 +409,7 @@ def main(argv=None, cbs=()) -> int:
             ignore_signals()                                # a second Ctrl-C while we report the first
             return _interrupted(args, e)
 
+# %% ../nbs/13_cli.ipynb #0edf6f35
 def _main(parser, args, cbs) -> int:
     check_args(parser, args)
     if not _speaks(): return _run(parser, args, cbs)      # rank 0 holds the lock and tidies --out for all processes
@@ -433,6 +435,7 @@ def test_score(learn, data, tta: str = 'none') -> dict:
     probs, targets = learn.tta(TensorLoader(data.x_test, data.y_test, bs=1000), views=TTA_VIEWS[TTA_CHOICES[tta]])
     return {**test, 'plain_accuracy': test['accuracy'], 'accuracy': accuracy(probs, targets).item()}
 
+# %% ../nbs/13_cli.ipynb #5dcc9cbf
 def _run(parser, args, cbs) -> int:
     threads, warning = thread_count(args.threads, int(os.environ.get('LOCAL_WORLD_SIZE', 1)))
     if warning and _speaks(): _say(warning)
@@ -498,6 +501,7 @@ def _run(parser, args, cbs) -> int:
     print(f"{_summary(metrics)} after {args.epochs} epochs ({metrics['train_time_s']:.1f} s of training); outputs in {args.out}")
     return 0
 
+# %% ../nbs/13_cli.ipynb #be520049
 def _summary(metrics: dict) -> str:
     "The final numbers, each named for the set it was measured on."
     return (f"validation accuracy {metrics['valid_accuracy']:.4f} (best {metrics['best_valid_accuracy']:.4f} at epoch "

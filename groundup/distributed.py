@@ -26,7 +26,7 @@ from .training import TensorLoader
 __all__ = ['LAUNCHER_VARS', 'free_port', 'RankFailed', 'launch', 'launched', 'rank_distrib', 'num_distrib', 'setup_distributed',
            'teardown_distributed', 'ShardedTensorLoader', 'UnpaddedShard', 'shard_loader', 'DistributedTrainer']
 
-# %% ../nbs/12_distributed.ipynb #e09f55c1
+# %% ../nbs/12_distributed.ipynb #4a2171cf
 def free_port(host: str = '127.0.0.1') -> int:
     "A TCP port on `host` that nothing listens on now (the OS picks it)."
     with socket.socket() as s:
@@ -52,6 +52,7 @@ def _is_peer_failure(text: str) -> bool:
     "Does this error say that another rank went away (rather than what went wrong)?"
     return any(w in text.split('\n')[0].lower() for w in _PEER_FAILURE)
 
+# %% ../nbs/12_distributed.ipynb #6c703c99
 def launch(fn, world_size: int = 2, *args, timeout: float = 60., port: int | None = None, threads: int = 1, grace: float = 5.) -> list:
     "Run `fn(rank, world_size, *args)` in `world_size` forked processes with the launcher variables set; their results in rank order."
     if not (isinstance(world_size, int) and world_size >= 1): raise ValueError(f"world_size must be an int >= 1, got {world_size!r}.")
@@ -95,7 +96,7 @@ def launch(fn, world_size: int = 2, *args, timeout: float = 60., port: int | Non
                          f"or the work needs more time: raise timeout.")
     return [results[r] for r in range(world_size)]
 
-# %% ../nbs/12_distributed.ipynb #45a6da27
+# %% ../nbs/12_distributed.ipynb #6e858f38
 LAUNCHER_VARS = ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT')
 
 def launched() -> bool:
@@ -155,6 +156,7 @@ def setup_distributed(rank: int | None = None, world_size: int | None = None, ba
         raise
     return rank, world_size
 
+# %% ../nbs/12_distributed.ipynb #97c12ea5
 def teardown_distributed():
     "Leave the process group (if any)."
     if dist.is_initialized(): dist.destroy_process_group()
