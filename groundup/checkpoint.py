@@ -14,7 +14,7 @@ from fastcore.basics import patch
 
 from .datasets import atomic_writer
 from .learner import Callback, Learner, Recorder, is_number, main_process
-from .lr_finder import rng_states, set_rng_states
+from .training import rng_states, set_rng_states
 
 # %% auto #0
 __all__ = ['CHECKPOINT_FORMAT', 'CHECKPOINT_VERSION', 'EXPORT_FORMAT', 'atomic_torch_save', 'CheckpointError',

@@ -19,7 +19,7 @@ from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
 from .learner import (CANCEL_EXCEPTIONS, CancelBatchException, CancelEpochException, CancelFitException,
                               CancelTrainException, Callback, DataLoaders, GradientAccumulation, Learner, Recorder,
                               batch_size)
-from .lr_finder import rng_states, set_rng_states
+from .training import rng_states, set_rng_states
 from .training import TensorLoader
 
 # %% auto #0

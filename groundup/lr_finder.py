@@ -5,7 +5,7 @@
 # %% ../nbs/08_lr_finder.ipynb #0d9d09a0
 from __future__ import annotations
 
-import contextlib, copy, math, random, warnings
+import contextlib, copy, math
 from typing import NamedTuple
 
 import torch
@@ -13,9 +13,10 @@ from fastcore.basics import patch
 
 from .learner import CancelFitException, CancelValidException, Learner
 from .schedule import ParamScheduler, sched_exp
+from .training import rng_states, set_rng_states
 
 # %% auto #0
-__all__ = ['LRFinder', 'rng_states', 'set_rng_states', 'rollback', 'smooth_centred', 'LRSuggestions', 'suggest_lrs']
+__all__ = ['LRFinder', 'rollback', 'smooth_centred', 'LRSuggestions', 'suggest_lrs']
 
 # %% ../nbs/08_lr_finder.ipynb #8071d146
 class LRFinder(ParamScheduler):
@@ -57,54 +58,19 @@ class LRFinder(ParamScheduler):
 
     def before_validate(self): raise CancelValidException()
 
-# %% ../nbs/08_lr_finder.ipynb #1bb16179
-def _numpy():
-    try: import numpy
-    except ImportError: return None
-    return numpy
-
-def _loader_generators(learn) -> dict:
-    "`{'train': g, 'valid': g}` for those of the Learner's loaders that shuffle with their own `torch.Generator`."
-    if learn is None: return {}
-    gens = {name: getattr(getattr(learn.dls, name, None), 'generator', None) for name in ('train', 'valid')}
-    return {name: g for name, g in gens.items() if isinstance(g, torch.Generator)}
-
-def rng_states(learn: Learner | None = None) -> dict:
-    "The state of every random number generator a fit draws from: torch's CPU and CUDA ones, Python's, numpy's (if installed), and `learn`'s loaders' own."
-    np = _numpy()
-    if np is None: np_state = None
-    else:
-        kind, keys, pos, has_gauss, gauss = np.random.get_state()
-        np_state = (kind, keys.tolist(), int(pos), int(has_gauss), float(gauss))     # plain values: loadable with weights_only
-    return {'torch': torch.get_rng_state(),
-            'cuda': torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
-            'python': random.getstate(),
-            'numpy': np_state,
-            'loaders': {name: g.get_state() for name, g in _loader_generators(learn).items()}}
-
-def set_rng_states(states: dict, learn: Learner | None = None):
-    "Put back the generators' states saved by `rng_states`, so that they draw what they would have drawn then."
-    torch.set_rng_state(states['torch'])
-    cuda = states.get('cuda')
-    if cuda is not None and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count(): torch.cuda.set_rng_state_all(cuda)
-    version, internal, gauss = states['python']
-    random.setstate((version, tuple(internal), gauss))
-    np = _numpy()
-    if np is not None and states.get('numpy') is not None:
-        kind, keys, pos, has_gauss, gauss = states['numpy']
-        np.random.set_state((kind, np.array(keys, dtype=np.uint32), pos, has_gauss, gauss))
-    gens, saved = _loader_generators(learn), states.get('loaders', {})
-    for name in sorted(set(gens) | set(saved)):
-        if name in gens and name in saved: gens[name].set_state(saved[name])
-        elif learn is not None:
-            have, had = ('has its own generator', 'did not') if name in gens else ('has no generator of its own', 'did')
-            warnings.warn(f"The {name} loader {have}, but the one these states were saved from {had}: its batches "
-                          f"will not be shuffled as they were. Build the loaders as that run did.")
-
 # %% ../nbs/08_lr_finder.ipynb #845da448
+def _restore_attrs(obj, saved: dict) -> list[str]:
+    "Put `obj`'s attributes back as in `saved`, a copy of `vars(obj)`: delete those added since, set back those changed; their names."
+    now = vars(obj)
+    added = [k for k in now if k not in saved]
+    changed = [k for k, v in saved.items() if k not in now or now[k] is not v]
+    for k in added: delattr(obj, k)
+    for k in changed: setattr(obj, k, saved[k])
+    return sorted(added + changed)
+
 @contextlib.contextmanager
 def rollback(learn: Learner):
-    "Context manager: on exit, even after an error, put back `learn`'s model, optimizer, attributes, callbacks and random states as they were on entry."
+    "Context manager: on exit, even after an error, put back `learn`'s model, optimizer, attributes, callbacks and random states as they were on entry. Yields a dict that then holds the names of the Learner's attributes it put back (`'learn'`) and each callback's (`'cbs'`)."
     model, opt, cbs = learn.model, learn.opt, learn.cbs
     params = list(model.parameters())
     device = params[0].device if params else None
@@ -113,18 +79,19 @@ def rollback(learn: Learner):
         grads=[None if p.grad is None else p.grad.detach().clone() for p in params],
         modes=[m.training for m in model.modules()],
         opt_state=None if opt is None else copy.deepcopy(opt.state_dict()),
-        learn_attrs=dict(learn.__dict__), cb_list=list(cbs), cb_attrs=[dict(cb.__dict__) for cb in cbs],
+        learn_attrs=dict(vars(learn)), cb_list=list(cbs), cb_attrs=[dict(vars(cb)) for cb in cbs],
         rng=rng_states(learn))
-    try: yield
+    restored = {}
+    try: yield restored
     finally:
         if device is not None and params[0].device != device: model.to(device)
         model.load_state_dict(saved['weights'])
         for p, g in zip(params, saved['grads']): p.grad = g
         for m, mode in zip(model.modules(), saved['modes']): m.training = mode
         if opt is not None: opt.load_state_dict(saved['opt_state'])
-        learn.__dict__.clear(); learn.__dict__.update(saved['learn_attrs'])
+        restored['learn'] = _restore_attrs(learn, saved['learn_attrs'])
         cbs[:] = saved['cb_list']                       # the same list object, as it was
-        for cb, attrs in zip(cbs, saved['cb_attrs']): cb.__dict__.clear(); cb.__dict__.update(attrs)
+        restored['cbs'] = {cb.name: _restore_attrs(cb, attrs) for cb, attrs in zip(cbs, saved['cb_attrs'])}
         set_rng_states(saved['rng'], learn)
 
 # %% ../nbs/08_lr_finder.ipynb #3a3424f0

@@ -5,14 +5,14 @@
 # %% ../nbs/03_minibatch_training.ipynb #66368273
 from __future__ import annotations
 
-import math, time
+import math, random, time, warnings
 
 import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
 # %% auto #0
-__all__ = ['accuracy', 'Dataset', 'evaluate', 'fit', 'get_dls', 'TensorLoader']
+__all__ = ['accuracy', 'Dataset', 'evaluate', 'fit', 'get_dls', 'TensorLoader', 'rng_states', 'set_rng_states']
 
 # %% ../nbs/03_minibatch_training.ipynb #a08d53e4
 def accuracy(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -95,3 +95,47 @@ class TensorLoader:
     def from_dataset(cls, ds: Dataset, **kwargs):
         "A `TensorLoader` over the tensors of one of our `Dataset`s."
         return cls(ds.x, ds.y, **kwargs)
+
+# %% ../nbs/03_minibatch_training.ipynb #ff9abc5d
+def _numpy():
+    try: import numpy
+    except ImportError: return None
+    return numpy
+
+def _loader_generators(learn) -> dict:
+    "`{'train': g, 'valid': g}` for those of `learn.dls`'s loaders that shuffle with their own `torch.Generator`."
+    if learn is None: return {}
+    gens = {name: getattr(getattr(learn.dls, name, None), 'generator', None) for name in ('train', 'valid')}
+    return {name: g for name, g in gens.items() if isinstance(g, torch.Generator)}
+
+def rng_states(learn=None) -> dict:
+    "The state of every random number generator a fit draws from: torch's CPU and CUDA ones, Python's, numpy's (if installed), and `learn.dls`'s loaders' own."
+    np = _numpy()
+    if np is None: np_state = None
+    else:
+        kind, keys, pos, has_gauss, gauss = np.random.get_state()
+        np_state = (kind, keys.tolist(), int(pos), int(has_gauss), float(gauss))     # plain values: loadable with weights_only
+    return {'torch': torch.get_rng_state(),
+            'cuda': torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+            'python': random.getstate(),
+            'numpy': np_state,
+            'loaders': {name: g.get_state() for name, g in _loader_generators(learn).items()}}
+
+def set_rng_states(states: dict, learn=None):
+    "Put back the generators' states saved by `rng_states`, so that they draw what they would have drawn then."
+    torch.set_rng_state(states['torch'])
+    cuda = states.get('cuda')
+    if cuda is not None and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count(): torch.cuda.set_rng_state_all(cuda)
+    version, internal, gauss = states['python']
+    random.setstate((version, tuple(internal), gauss))
+    np = _numpy()
+    if np is not None and states.get('numpy') is not None:
+        kind, keys, pos, has_gauss, gauss = states['numpy']
+        np.random.set_state((kind, np.array(keys, dtype=np.uint32), pos, has_gauss, gauss))
+    gens, saved = _loader_generators(learn), states.get('loaders', {})
+    for name in sorted(set(gens) | set(saved)):
+        if name in gens and name in saved: gens[name].set_state(saved[name])
+        elif learn is not None:
+            have, had = ('has its own generator', 'did not') if name in gens else ('has no generator of its own', 'did')
+            warnings.warn(f"The {name} loader {have}, but the one these states were saved from {had}: its batches "
+                          f"will not be shuffled as they were. Build the loaders as that run did.")
