@@ -70,7 +70,7 @@ def _restore_attrs(obj, saved: dict) -> list[str]:
 
 @contextlib.contextmanager
 def rollback(learn: Learner):
-    "Context manager: on exit, even after an error, put back `learn`'s model, optimizer, attributes, callbacks and random states as they were on entry. Yields a dict that then holds the names of the Learner's attributes it put back (`'learn'`) and each callback's (`'cbs'`)."
+    "Context manager: on exit, even after an error, put back `learn`'s model, optimizer, attributes, callbacks and random states as they were on entry. Yields a dict that then holds the names of the Learner's attributes it put back (`'learn'`) and `(name, names)` for each callback (`'cbs'`)."
     model, opt, cbs = learn.model, learn.opt, learn.cbs
     params = list(model.parameters())
     device = params[0].device if params else None
@@ -91,7 +91,7 @@ def rollback(learn: Learner):
         if opt is not None: opt.load_state_dict(saved['opt_state'])
         restored['learn'] = _restore_attrs(learn, saved['learn_attrs'])
         cbs[:] = saved['cb_list']                       # the same list object, as it was
-        restored['cbs'] = {cb.name: _restore_attrs(cb, attrs) for cb, attrs in zip(cbs, saved['cb_attrs'])}
+        restored['cbs'] = [(cb.name, _restore_attrs(cb, attrs)) for cb, attrs in zip(cbs, saved['cb_attrs'])]
         set_rng_states(saved['rng'], learn)
 
 # %% ../nbs/08_lr_finder.ipynb #3a3424f0
