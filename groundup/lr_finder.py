@@ -60,7 +60,7 @@ class LRFinder(ParamScheduler):
 
 # %% ../nbs/08_lr_finder.ipynb #845da448
 def _restore_attrs(obj, saved: dict) -> list[str]:
-    "Put `obj`'s attributes back as in `saved`, a copy of `vars(obj)`: delete those added since, set back those changed; their names."
+    "Put `obj`'s attributes back as in `saved` (a copy of `vars(obj)`); return the names deleted or set back."
     now = vars(obj)
     added = [k for k in now if k not in saved]
     changed = [k for k, v in saved.items() if k not in now or now[k] is not v]
@@ -70,7 +70,9 @@ def _restore_attrs(obj, saved: dict) -> list[str]:
 
 @contextlib.contextmanager
 def rollback(learn: Learner):
-    "Context manager: on exit, even after an error, put back `learn`'s model, optimizer, attributes, callbacks and random states as they were on entry. Yields a dict that then holds the names of the Learner's attributes it put back (`'learn'`) and `(name, names)` for each callback (`'cbs'`)."
+    "On exit, even after an error, put back `learn`'s model, optimizer, attributes, callbacks and random states."
+    # yields a dict that, after the exit, holds the names of the Learner's attributes put back ('learn')
+    # and a (callback name, attribute names) pair per callback ('cbs')
     model, opt, cbs = learn.model, learn.opt, learn.cbs
     params = list(model.parameters())
     device = params[0].device if params else None

@@ -103,18 +103,18 @@ def _numpy():
     return numpy
 
 def _loader_generators(learn) -> dict:
-    "`{'train': g, 'valid': g}` for those of `learn.dls`'s loaders that shuffle with their own `torch.Generator`."
+    "`{'train': g, 'valid': g}` for those of `learn.dls`'s loaders that shuffle with their own generator."
     if learn is None: return {}
     gens = {name: getattr(getattr(learn.dls, name, None), 'generator', None) for name in ('train', 'valid')}
     return {name: g for name, g in gens.items() if isinstance(g, torch.Generator)}
 
 def rng_states(learn=None) -> dict:
-    "The state of every random number generator a fit draws from: torch's CPU and CUDA ones, Python's, numpy's (if installed), and `learn.dls`'s loaders' own."
+    "The state of every generator a fit draws from: torch's (CPU, CUDA), Python's, numpy's, `learn.dls`'s loaders'."
     np = _numpy()
     if np is None: np_state = None
     else:
         kind, keys, pos, has_gauss, gauss = np.random.get_state()
-        np_state = (kind, keys.tolist(), int(pos), int(has_gauss), float(gauss))     # plain values: loadable with weights_only
+        np_state = (kind, keys.tolist(), int(pos), int(has_gauss), float(gauss))  # plain values, for weights_only
     return {'torch': torch.get_rng_state(),
             'cuda': torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
             'python': random.getstate(),
@@ -125,7 +125,8 @@ def set_rng_states(states: dict, learn=None):
     "Put back the generators' states saved by `rng_states`, so that they draw what they would have drawn then."
     torch.set_rng_state(states['torch'])
     cuda = states.get('cuda')
-    if cuda is not None and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count(): torch.cuda.set_rng_state_all(cuda)
+    if cuda is not None and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count():
+        torch.cuda.set_rng_state_all(cuda)
     version, internal, gauss = states['python']
     random.setstate((version, tuple(internal), gauss))
     np = _numpy()
