@@ -1,0 +1,116 @@
+"""Ideas from the CIFAR-10 speed runs (airbench and its ablations), tried on the sprint recipe at its fixed epoch
+count and scored on the validation split only (choices are made there; the test set is not touched).
+
+Each idea leaves an epoch's cost unchanged (the whitening is computed once, before the fit), so a gain in accuracy at
+the same epochs is a gain per second. Ideas join with '+':
+
+    OMP_NUM_THREADS=1 python bench/speedrun_ideas.py --seeds 0 1 2
+    OMP_NUM_THREADS=1 python bench/speedrun_ideas.py --ideas base whiten+altflip+dirac --seeds 0 1 2
+    python bench/speedrun_ideas.py --table runs/speedrun_ideas.jsonl      # the paired table of a results file
+
+- whiten: the first convolution's filters are the top eigenvectors of the training images' patch covariance, scaled
+  by 1/sqrt(eigenvalue), each with its negation (half the filters), and frozen.
+- dirac: every later convolution starts as the identity on its first min(in, out) output channels (dirac_).
+- altflip: epoch 0 mirrors a random half of the images, then every other epoch mirrors the other half (instead of a
+  fresh random half per batch).
+- ls02: label smoothing 0.2 instead of 0.1.  bnbias: batch-norm biases get --bn-mult times the learning rate.
+"""
+import argparse, json, pathlib, statistics, sys, time
+import torch, torch.nn as nn
+from groundup.learner import Callback
+from groundup.speedrun import recipe, recipe_learner, score, fashion_tensors
+
+def convs(model): return [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+
+def whiten_first_conv(model, x, n_patches=20000, eps=5e-4, freeze=True):
+    conv = convs(model)[0]
+    k, nf = conv.kernel_size[0], conv.out_channels
+    g = torch.Generator().manual_seed(0)
+    idx = torch.randint(0, len(x), (n_patches // 16,), generator=g)
+    p = torch.nn.functional.unfold(x[idx].float().contiguous(), k, padding=k // 2, stride=conv.stride[0])  # [n, k*k, L]
+    p = p.transpose(1, 2).reshape(-1, k * k)
+    p = p[torch.randperm(len(p), generator=g)[:n_patches]]
+    p = p - p.mean(0)
+    cov = p.T @ p / len(p)
+    evals, evecs = torch.linalg.eigh(cov)               # ascending
+    evals, evecs = evals.flip(0)[:nf // 2], evecs.flip(1)[:, :nf // 2]
+    w = (evecs / (evals + eps).sqrt()).T.reshape(nf // 2, 1, k, k)
+    with torch.no_grad(): conv.weight.copy_(torch.cat([w, -w]))
+    if freeze: conv.weight.requires_grad_(False)
+
+def dirac_convs(model):
+    for c in convs(model)[1:]:
+        with torch.no_grad():
+            n = min(c.out_channels, c.in_channels)
+            torch.nn.init.dirac_(c.weight[:n])
+
+def bn_bias_splitter(model):
+    bn_b = [m.bias for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+    ids = {id(p) for p in bn_b}
+    return [[p for p in model.parameters() if id(p) not in ids], bn_b]
+
+class AltFlip(Callback):
+    "Flip a random half of the images in epoch 0, then the other half every other epoch (airbench's alternating flip)."
+    order = 5
+    def before_fit(self):
+        dl = self.learn.dls.train
+        self.x0 = dl.tensors[0]
+        self.mask = torch.rand(len(self.x0), 1, 1, 1, generator=torch.Generator().manual_seed(1)) < 0.5
+        self.flipped = torch.where(self.mask, self.x0.flip(-1), self.x0).contiguous(memory_format=torch.channels_last)
+        self.other = torch.where(~self.mask, self.x0.flip(-1), self.x0).contiguous(memory_format=torch.channels_last)
+    def before_epoch(self):
+        dl = self.learn.dls.train
+        dl.tensors = ((self.flipped if self.learn.epoch % 2 == 0 else self.other), *dl.tensors[1:])
+    def after_fit(self):
+        dl = self.learn.dls.train; dl.tensors = (self.x0, *dl.tensors[1:])
+
+def run(data, idea, seed, epochs, bn_mult):
+    parts = set(idea.split('+'))
+    changes = {'epochs': epochs}
+    if 'ls02' in parts: changes['label_smoothing'] = 0.2
+    if 'altflip' in parts: changes['flip'] = False
+    r = recipe('sprint', **changes)
+    learn = recipe_learner(data, r, seed=seed)
+    if parts & {'whiten', 'whiten_nofreeze'}:
+        whiten_first_conv(learn.model, data.x_train, freeze='whiten_nofreeze' not in parts)
+    if 'dirac' in parts: dirac_convs(learn.model)
+    lr = r['lr']
+    if 'bnbias' in parts:
+        learn.splitter = bn_bias_splitter; lr = [r['lr'], r['lr'] * bn_mult]
+    cbs = [AltFlip()] if 'altflip' in parts else []
+    t = time.perf_counter()
+    learn.fit_one_cycle(r['epochs'], lr, cbs=cbs)
+    fit_s = time.perf_counter() - t
+    acc, plain, s = score(learn, data.x_valid, data.y_valid, tta=r['tta'])
+    return dict(idea=idea, seed=seed, epochs=epochs, acc=acc, plain=plain, fit_s=fit_s,
+                bn_mult=bn_mult if 'bnbias' in parts else None)
+
+def table(path):
+    "Mean validation accuracy per idea and its paired difference from `base` (same seed), with the standard error."
+    rows = [json.loads(line) for line in open(path)]
+    base = {r['seed']: r['acc'] for r in rows if r['idea'] == 'base'}
+    print(f"{'idea':24s} {'runs':>4s} {'mean %':>7s} {'vs base':>8s} {'± se':>6s}")
+    for idea in dict.fromkeys(r['idea'] for r in rows):
+        accs = [r['acc'] for r in rows if r['idea'] == idea]
+        d = [100 * (r['acc'] - base[r['seed']]) for r in rows if r['idea'] == idea and r['seed'] in base]
+        se = statistics.stdev(d) / len(d) ** .5 if len(d) > 1 else float('nan')
+        mean_d = statistics.mean(d) if d else float('nan')
+        print(f"{idea:24s} {len(accs):4d} {100 * statistics.mean(accs):7.2f} {mean_d:+8.2f} {se:6.2f}")
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--ideas', nargs='+', default=['base', 'ls02', 'whiten', 'dirac', 'bnbias', 'altflip'])
+    ap.add_argument('--seeds', nargs='+', type=int, default=[0, 1])
+    ap.add_argument('--epochs', type=int, default=11)
+    ap.add_argument('--bn-mult', type=float, default=4.)
+    ap.add_argument('--out', default='runs/speedrun_ideas.jsonl')
+    ap.add_argument('--table', help='print the paired table of this results file and exit')
+    a = ap.parse_args()
+    if a.table: table(a.table); sys.exit(0)
+    pathlib.Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+    data = fashion_tensors()
+    for seed in a.seeds:
+        for idea in a.ideas:
+            res = run(data, idea, seed, a.epochs, a.bn_mult)
+            print(json.dumps(res), flush=True)
+            with open(a.out, 'a') as f: f.write(json.dumps(res) + '\n')
