@@ -10,6 +10,7 @@ from .datasets import *             # 00: Fashion-MNIST, verified and cached; at
 from .init import *                 # 02: Kaiming initialisation, Hook/Hooks, activation_stats
 from .training import *             # 03: datasets, loaders, accuracy
 from .learner import *              # 04: the Learner, its events and callbacks
+from .callbacks import *            # 04a: GradientAccumulation, TerminateOnNaN, ShortEpochCallback, the loggers
 from .schedule import *             # 05: annealing, ParamScheduler, Learner.fit_one_cycle
 from .optimizer import *            # 06: the optimizer built from steppers
 from .mixed_precision import *      # 07: MixedPrecision, GradientClip, Learner.to_fp16/to_bf16
@@ -19,6 +20,6 @@ from .convolutions import *         # 10: im2col, BatchNorm, conv_bn, ResBlock, 
 from .speedrun import *             # 11: the capstone CNN and its data
 from .distributed import *          # 12: data-parallel training, learn.distrib_ctx()
 from .recurrent import *            # 14: RowLSTM, ModelResetter, RNNRegularizer
-from . import datasets, init, training, learner, schedule, optimizer, mixed_precision, lr_finder, checkpoint, convolutions, speedrun, distributed, recurrent
-__all__ = [name for module in (datasets, init, training, learner, schedule, optimizer, mixed_precision, lr_finder, checkpoint, convolutions, speedrun, distributed, recurrent)
+from . import datasets, init, training, learner, callbacks, schedule, optimizer, mixed_precision, lr_finder, checkpoint, convolutions, speedrun, distributed, recurrent
+__all__ = [name for module in (datasets, init, training, learner, callbacks, schedule, optimizer, mixed_precision, lr_finder, checkpoint, convolutions, speedrun, distributed, recurrent)
            for name in module.__all__]                                # what `import *` of this module gives

@@ -5,9 +5,8 @@
 # %% ../nbs/04_callbacks.ipynb #85ec7e46
 from __future__ import annotations
 
-import contextlib, csv, io, math, os, re, shutil, sys, time, warnings
+import contextlib, math, os, re, shutil, sys, time, warnings
 from collections import defaultdict
-from pathlib import Path
 
 import torch
 import torch.distributed as dist
@@ -16,7 +15,6 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader
 
-from .datasets import atomic_write_bytes
 from .training import TensorLoader, get_dls
 
 # %% auto #0
@@ -24,9 +22,8 @@ __all__ = ['CANCEL_EXCEPTIONS', 'EVENTS', 'CANCEL_EVENTS', 'DataLoaders', 'Cance
            'CancelTrainException', 'CancelValidException', 'CancelBatchException', 'CancelBackwardException',
            'CancelStepException', 'snake_name', 'Callback', 'sort_callbacks', 'CallbackHost', 'main_process',
            'is_number', 'batch_size', 'lrs_for_groups', 'make_opt', 'set_group_lrs', 'run_stage', 'Learner',
-           'TrainEvalCallback', 'default_device', 'to_device', 'DeviceCallback', 'PhaseSums', 'Recorder',
-           'GradientAccumulation', 'ProgressCallback', 'CSVLogger', 'TensorBoardLogger', 'TerminateOnNaN',
-           'ShortEpochCallback', 'GatherPreds']
+           'TrainEvalCallback', 'default_device', 'to_device', 'DeviceCallback', 'PhaseSums', 'Recorder', 'recorder_of',
+           'ProgressCallback', 'GatherPreds']
 
 # %% ../nbs/04_callbacks.ipynb #0f16dee4
 class DataLoaders:
@@ -632,27 +629,8 @@ class Recorder(_BatchLog):
         if learn.interrupted or not self.values or self.values[-1]['epoch'] != learn.epoch: return None
         return self.values[-1]
 
-# %% ../nbs/04_callbacks.ipynb #40a02ff1
-class GradientAccumulation(Callback):
-    """Adds up the gradients of training batches until `n_acc` samples are seen, then steps: one step on a batch of
-    `n_acc` samples."""
-    order = -40
-    def __init__(self, n_acc: int = 32):
-        if not (isinstance(n_acc, int) and n_acc > 0):
-            raise ValueError(f"n_acc must be a positive int (a number of samples), got {n_acc!r}.")
-        self.n_acc, self.count = n_acc, 0
-    def before_fit(self): self.count = 0
-    def after_loss(self):
-        if self.learn.training: self.learn.loss_grad = self.learn.loss_grad * (batch_size(self.learn) / self.n_acc)
-    def before_step(self):
-        self.count += batch_size(self.learn)
-        if self.count < self.n_acc: raise CancelBatchException()     # no step, no zero_grad: the gradients add up
-        self.count = 0
-    def state_dict(self) -> dict: return {'count': self.count}      # samples in the window so far, for a checkpoint
-    def load_state_dict(self, state: dict): self.count = state['count']
-
 # %% ../nbs/04_callbacks.ipynb #fa4e026b
-def _recorder(learn) -> Recorder | None:
+def recorder_of(learn) -> Recorder | None:
     "`learn`'s Recorder, or None if it has none."
     recorder = getattr(learn, 'recorder', None)
     return recorder if isinstance(recorder, Recorder) else None
@@ -698,7 +676,7 @@ class ProgressCallback(Callback):
             tty = getattr(self._out, 'isatty', lambda: False)()
             mode = 'notebook' if _in_notebook() else 'terminal' if tty else 'log'
         self._mode, self._rows = mode, []
-        recorder = _recorder(self.learn)
+        recorder = recorder_of(self.learn)
         self._columns = ['epoch'] + (recorder.metric_names if recorder else []) + ['time']
         if mode == 'notebook':
             from IPython.display import display, HTML
@@ -714,7 +692,7 @@ class ProgressCallback(Callback):
         if now < self._next_draw and learn.iter + 1 < learn.n_iter: return
         self._next_draw = now + self.refresh
         done, total, elapsed = learn.iter + 1, learn.n_iter, now - self._phase_start
-        recorder = _recorder(learn)
+        recorder = recorder_of(learn)
         loss = f" loss {recorder.smooth_loss:.4f}" if recorder and learn.training else ''
         text = (f"epoch {learn.epoch + 1}/{learn.n_epoch} {'train' if learn.training else 'valid'} {done}/{total} "
                 f"[{_fmt_time(elapsed)}<{_fmt_time(elapsed / done * (total - done))}]{loss}")
@@ -724,7 +702,7 @@ class ProgressCallback(Callback):
             self._bar.update(HTML(_html_bars(learn, done, total, text)))
 
     def after_epoch(self):
-        recorder = _recorder(self.learn)
+        recorder = recorder_of(self.learn)
         if self._mode is None or self.learn.interrupted: return          # no row for a half-done epoch
         row = dict(epoch=self.epoch) if recorder is None else recorder.completed_row()
         if row is None: return                                           # the Recorder kept no row for this epoch
@@ -741,90 +719,6 @@ class ProgressCallback(Callback):
         elif self._mode == 'notebook':
             from IPython.display import HTML
             self._bar.update(HTML(''))
-
-# %% ../nbs/04_callbacks.ipynb #a775d00f
-def _csv_table(columns: list[str], rows: list[dict]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator='\n')
-    writer.writerow(columns)
-    for row in rows: writer.writerow([row.get(c, '') for c in columns])
-    return out.getvalue().encode()
-
-class CSVLogger(Callback):
-    """Keeps the Recorder's table in the CSV file `path`, rewritten atomically after every epoch (so a resumed fit has
-    no duplicate rows)."""
-    order = 70                                            # after the Recorder has written the row
-    def __init__(self, path='history.csv'): self.path = Path(path)
-    def after_epoch(self):
-        recorder = _recorder(self.learn)
-        if recorder is None or recorder.completed_row() is None or not main_process(): return
-        atomic_write_bytes(self.path, _csv_table(['epoch', *recorder.metric_names, 'time'], recorder.values))
-
-    def read(self) -> list[dict]:
-        "The rows of the file, as dicts of floats (the epoch as an int)."
-        with open(self.path, newline='') as f:
-            return [{k: int(v) if k == 'epoch' else float(v) for k, v in row.items()} for row in csv.DictReader(f)]
-
-def _summary_writer():
-    try: from torch.utils.tensorboard import SummaryWriter
-    except ImportError as e:
-        raise ImportError("TensorBoardLogger writes with the tensorboard package, which is not installed: "
-                          "pip install tensorboard (or pip install 'groundup[tensorboard]').") from e
-    return SummaryWriter
-
-class TensorBoardLogger(Callback):
-    """Writes each training batch's loss and learning rate, and each epoch's validation numbers, for TensorBoard in
-    `log_dir`."""
-    order = 70
-    def __init__(self, log_dir='runs/tensorboard'):
-        self.log_dir, self._writer_class, self.writer = str(log_dir), _summary_writer(), None
-    def before_fit(self):
-        self.writer = self._writer_class(self.log_dir) if main_process() else None
-        self._written = 0                                 # training batches already written
-    def after_epoch(self):
-        recorder = _recorder(self.learn)
-        if self.writer is None or recorder is None: return
-        losses, lrs = recorder.losses, recorder.hps.get('lr', [])
-        for step in range(self._written, len(losses)):
-            self.writer.add_scalar('train/loss', losses[step], step)
-            if step < len(lrs): self.writer.add_scalar('train/lr', lrs[step], step)
-        self._written = len(losses)
-        row = recorder.completed_row()
-        if row is not None:
-            for name in recorder.metric_names[1:]:
-                value = row[name]
-                if value == value: self.writer.add_scalar(f'valid/{name}', value, len(losses))
-        self.writer.flush()
-    def after_fit(self):
-        if self.writer is not None: self.writer.close()
-        self.writer = None
-
-# %% ../nbs/04_callbacks.ipynb #d7994a1f
-class TerminateOnNaN(Callback):
-    """Stops training, before the bad step, as soon as a batch's loss is NaN or infinite; `stopped` says where: `(epoch,
-    phase, batch, loss)`."""
-    order = -5
-    def before_fit(self): self.stopped = None
-    def after_loss(self):
-        loss = self.loss
-        finite = math.isfinite(loss.item()) if loss.numel() == 1 else bool(torch.isfinite(loss).all())
-        if finite: return
-        phase, value = 'training' if self.training else 'validation', loss.detach().flatten()[0].item()
-        self.stopped = (self.epoch, phase, self.iter, value)
-        print(f"TerminateOnNaN: the loss is {value} at epoch {self.epoch}, {phase} batch {self.iter}: stopping.",
-              file=sys.stderr)
-        raise CancelFitException()
-
-# %% ../nbs/04_callbacks.ipynb #b51b4088
-class ShortEpochCallback(Callback):
-    "For debugging: ends each training phase (and each validation, if `short_valid`) after `n_batches` batches."
-    order = 90
-    def __init__(self, n_batches: int = 1, short_valid: bool = True):
-        self.n_batches, self.short_valid = n_batches, short_valid
-    def after_batch(self):
-        if self.iter + 1 < self.n_batches: return
-        if self.training: raise CancelTrainException()
-        if self.short_valid: raise CancelValidException()
 
 # %% ../nbs/04_callbacks.ipynb #bc1c6d74
 def _cat(xs: list):
