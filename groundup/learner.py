@@ -560,7 +560,8 @@ class _BatchLog(Callback):
         learn = self.learn                  # direct reads: this runs every batch
         if learn.loss is None or self._phase is None: return
         metrics = () if learn.training else tuple(metric(learn.pred, *learn.yb) for metric in self.metrics)
-        self._sums.add(learn.loss, batch_size(learn), metrics)     # on the device: no wait for it here
+        bs = len((learn.yb or learn.xb)[0])                            # batch_size(learn), without a call per batch
+        self._sums.pending.append((learn.loss.detach(), bs, metrics))  # PhaseSums.add: on the device, no wait here
         if learn.training:
             group = learn.opt.param_groups[0]
             for k in self._hp_keys: self.hps[k].append(group[k])
