@@ -53,8 +53,8 @@ class DataLoaders:
 # %% ../nbs/04_callbacks.ipynb #127ce9c3
 class CancelFitException(Exception): "Stop training now; then `after_cancel_fit`, `after_fit` run."
 class CancelEpochException(Exception): "Skip the rest of this epoch; then `after_cancel_epoch`, `after_epoch` run."
-class CancelTrainException(Exception): "Skip the rest of this epoch's training; `after_cancel_train`, `after_train` run."
-class CancelValidException(Exception): "Skip the rest of this validation; `after_cancel_validate`, `after_validate` run."
+class CancelTrainException(Exception): "Skip the rest of this epoch's training; `after_cancel_train`, `after_train`."
+class CancelValidException(Exception): "Skip the rest of this validation; `after_cancel_validate`, `after_validate`."
 class CancelBatchException(Exception): "Skip the rest of this batch; then `after_cancel_batch`, `after_batch` run."
 class CancelBackwardException(Exception):
     "Raise in `before_backward` to skip this batch's backward pass; then `after_cancel_backward`, `after_backward` run."
