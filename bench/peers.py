@@ -8,7 +8,8 @@ to the hand loop over a PyTorch DataLoader. Only training is timed: no variant v
 validation), so what differs is the loop. Each trained model is then scored on the test set outside the
 timer: variants that saw the same batches in the same order must end at the same loss.
 
-Needs the environment made by `bench/setup_peers_env.sh` (Lightning and fastai are not groundup dependencies):
+The peers need the environment made by `bench/setup_peers_env.sh` (Lightning and fastai are not groundup
+dependencies); without them, the hand loop and groundup's variants (a, a', b, b+bar, b') still run:
 
     python bench/peers.py --model mlp [--rounds 7] [--threads 1] [--variants a,b,c,d]
     python bench/peers.py --model cnn [--rounds 3]
@@ -44,9 +45,9 @@ try:
     from fastai.data.core import DataLoaders as FastaiDataLoaders
     from fastai.learner import Learner as FastaiLearner
     from fastai.optimizer import SGD as FastaiSGD, OptimWrapper
-except ImportError as e:
-    sys.exit(f"bench/peers.py needs PyTorch Lightning and fastai ({e}). Create their environment with "
-             f"`bash bench/setup_peers_env.sh` and run this script with that environment's python.")
+    PEERS_MISSING = None
+except ImportError as e:                     # the hand loop and groundup's variants still run
+    PEERS_MISSING = str(e)
 
 for name in ('lightning.pytorch', 'lightning.fabric', 'pytorch_lightning'): logging.getLogger(name).setLevel(logging.ERROR)
 warnings.filterwarnings('ignore', message='.*does not have many workers.*')
@@ -108,46 +109,48 @@ def groundup(model, x, y, bs, loader=torch_loader, bar=False):
     return time.perf_counter() - start
 
 
-class LitClassifier(L.LightningModule):
-    "The smallest LightningModule that trains `model` like the hand loop does."
-    def __init__(self, model):
-        super().__init__()
-        self.model = model
-    def training_step(self, batch, batch_idx):
-        xb, yb = batch
-        return F.cross_entropy(self.model(xb), yb)
-    def configure_optimizers(self): return torch.optim.SGD(self.parameters(), lr=LR)
-
-
 trainer_build_times = []
 
-def lightning(model, x, y, bs, barebones=False):
-    start = time.perf_counter()
-    if barebones: trainer = L.Trainer(barebones=True, max_epochs=1, accelerator='cpu', devices=1)
-    else: trainer = L.Trainer(max_epochs=1, accelerator='cpu', devices=1, logger=False, enable_checkpointing=False,
-                              enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0)
-    trainer_build_times.append(time.perf_counter() - start)
-    module, dl = LitClassifier(model), torch_loader(x, y, bs)
-    start = time.perf_counter()
-    trainer.fit(module, train_dataloaders=dl)
-    return time.perf_counter() - start
+if PEERS_MISSING is None:
+    class LitClassifier(L.LightningModule):
+        "The smallest LightningModule that trains `model` like the hand loop does."
+        def __init__(self, model):
+            super().__init__()
+            self.model = model
+        def training_step(self, batch, batch_idx):
+            xb, yb = batch
+            return F.cross_entropy(self.model(xb), yb)
+        def configure_optimizers(self): return torch.optim.SGD(self.parameters(), lr=LR)
 
 
-class SkipValidation(FastaiCallback):
-    "fastai always validates after each training epoch; this cancels that so it trains only, like the other variants."
-    order = -100
-    def before_validate(self): raise CancelValidException()
+
+    def lightning(model, x, y, bs, barebones=False):
+        start = time.perf_counter()
+        if barebones: trainer = L.Trainer(barebones=True, max_epochs=1, accelerator='cpu', devices=1)
+        else: trainer = L.Trainer(max_epochs=1, accelerator='cpu', devices=1, logger=False, enable_checkpointing=False,
+                                  enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0)
+        trainer_build_times.append(time.perf_counter() - start)
+        module, dl = LitClassifier(model), torch_loader(x, y, bs)
+        start = time.perf_counter()
+        trainer.fit(module, train_dataloaders=dl)
+        return time.perf_counter() - start
 
 
-def fastai_learner(model, x, y, bs, opt_func=FastaiSGD):
-    dl = torch_loader(x, y, bs)
-    dls = FastaiDataLoaders(dl, dl)       # fastai indexes dls[1] for validation, which SkipValidation cancels
-    learn = FastaiLearner(dls, model, loss_func=F.cross_entropy, opt_func=opt_func, lr=LR, cbs=[SkipValidation()])
-    if hasattr(learn, 'progress'): learn.remove_cb(learn.progress)     # present once fastai.callback.progress is imported
-    learn.logger = lambda *a, **k: None                                  # no per-epoch table printing
-    start = time.perf_counter()
-    learn.fit(1, LR)
-    return time.perf_counter() - start
+    class SkipValidation(FastaiCallback):
+        "fastai always validates after each training epoch; this cancels that so it trains only, like the other variants."
+        order = -100
+        def before_validate(self): raise CancelValidException()
+
+
+    def fastai_learner(model, x, y, bs, opt_func=FastaiSGD):
+        dl = torch_loader(x, y, bs)
+        dls = FastaiDataLoaders(dl, dl)       # fastai indexes dls[1] for validation, which SkipValidation cancels
+        learn = FastaiLearner(dls, model, loss_func=F.cross_entropy, opt_func=opt_func, lr=LR, cbs=[SkipValidation()])
+        if hasattr(learn, 'progress'): learn.remove_cb(learn.progress)     # present once fastai.callback.progress is imported
+        learn.logger = lambda *a, **k: None                                  # no per-epoch table printing
+        start = time.perf_counter()
+        learn.fit(1, LR)
+        return time.perf_counter() - start
 
 
 VARIANTS = {
@@ -156,11 +159,11 @@ VARIANTS = {
     'b': partial(groundup),
     'b+bar': partial(groundup, bar=True),
     "b'": partial(groundup, loader=tensor_loader),
-    'c': partial(lightning),
-    'c-bare': partial(lightning, barebones=True),
-    'd': partial(fastai_learner),
-    'd-torchopt': partial(fastai_learner, opt_func=partial(OptimWrapper, opt=torch.optim.SGD)),
 }
+PEERS = ('c', 'c-bare', 'd', 'd-torchopt')
+if PEERS_MISSING is None:
+    VARIANTS.update({'c': partial(lightning), 'c-bare': partial(lightning, barebones=True),
+                     'd': partial(fastai_learner), 'd-torchopt': partial(fastai_learner, opt_func=partial(OptimWrapper, opt=torch.optim.SGD))})
 
 
 @torch.no_grad()
@@ -178,6 +181,10 @@ def main():
     p.add_argument('--variants', default=','.join(VARIANTS), help=f'comma-separated subset of {list(VARIANTS)}')
     args = p.parse_args()
     names = [v.strip() for v in args.variants.split(',')]
+    if PEERS_MISSING is not None and any(v in PEERS for v in names):
+        sys.exit(f"variants {[v for v in names if v in PEERS]} need PyTorch Lightning and fastai ({PEERS_MISSING}). "
+                 f"Create their environment with `bash bench/setup_peers_env.sh` and run this script with that "
+                 f"environment's python, or time groundup alone: --variants {','.join(VARIANTS)}.")
     unknown = [v for v in names if v not in VARIANTS]
     if unknown: p.error(f"unknown variant(s) {unknown}; choose from {list(VARIANTS)}")
     if 'a' not in names: names.insert(0, 'a')                        # the baseline every ratio is against
@@ -201,7 +208,8 @@ def main():
         for k in (names if r % 2 == 0 else names[::-1]): times[k].append(run(k))
 
     n_batches = len(torch_loader(x_train, y_train, bs))
-    print(f"{args.model}: torch {torch.__version__}, lightning {L.__version__}, fastai {fastai.__version__}; "
+    peers = f"lightning {L.__version__}, fastai {fastai.__version__}" if PEERS_MISSING is None else "no peers installed"
+    print(f"{args.model}: torch {torch.__version__}, {peers}; "
           f"{args.threads} thread(s), bs={bs}, {n_batches} batches/epoch, {rounds} rounds (+1 warm-up), training only, "
           f"{sum(p.numel() for p in base_model.parameters()):,} parameters")
     base = statistics.median(times['a'])

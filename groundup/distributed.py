@@ -17,8 +17,8 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
 
 from .learner import (CANCEL_EXCEPTIONS, CancelBatchException, CancelEpochException, CancelFitException,
-                              CancelTrainException, Callback, DataLoaders, GradientAccumulation, Learner, Recorder,
-                              batch_size)
+                              CancelTrainException, Callback, DataLoaders, Learner, Recorder, batch_size)
+from .callbacks import GradientAccumulation
 from .training import rng_states, set_rng_states
 from .training import TensorLoader
 

@@ -5,9 +5,8 @@
 # %% ../nbs/04_callbacks.ipynb #85ec7e46
 from __future__ import annotations
 
-import contextlib, csv, io, math, os, re, shutil, sys, time, warnings
+import contextlib, math, os, re, shutil, sys, time, warnings
 from collections import defaultdict
-from pathlib import Path
 
 import torch
 import torch.distributed as dist
@@ -16,17 +15,15 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader
 
-from .datasets import atomic_write_bytes
 from .training import TensorLoader, get_dls
 
 # %% auto #0
 __all__ = ['CANCEL_EXCEPTIONS', 'EVENTS', 'CANCEL_EVENTS', 'DataLoaders', 'CancelFitException', 'CancelEpochException',
            'CancelTrainException', 'CancelValidException', 'CancelBatchException', 'CancelBackwardException',
-           'CancelStepException', 'snake_name', 'Callback', 'sort_callbacks', 'CallbackHost', 'main_process',
-           'is_number', 'batch_size', 'lrs_for_groups', 'make_opt', 'set_group_lrs', 'run_stage', 'Learner',
-           'TrainEvalCallback', 'default_device', 'to_device', 'DeviceCallback', 'PhaseSums', 'Recorder',
-           'GradientAccumulation', 'ProgressCallback', 'CSVLogger', 'TensorBoardLogger', 'TerminateOnNaN',
-           'ShortEpochCallback', 'GatherPreds']
+           'CancelStepException', 'snake_name', 'Callback', 'sort_callbacks', 'CallbackHost', 'is_number', 'make_opt',
+           'run_stage', 'Learner', 'TrainEvalCallback', 'lrs_for_groups', 'set_group_lrs', 'main_process', 'batch_size',
+           'default_device', 'to_device', 'DeviceCallback', 'PhaseSums', 'Recorder', 'recorder_of', 'ProgressCallback',
+           'GatherPreds']
 
 # %% ../nbs/04_callbacks.ipynb #0f16dee4
 class DataLoaders:
@@ -54,27 +51,18 @@ class DataLoaders:
         return cls(*get_dls(train_ds, valid_ds, bs, **kwargs))
 
 # %% ../nbs/04_callbacks.ipynb #127ce9c3
-class CancelFitException(Exception):
-    "Raise in a callback to stop training now; `after_cancel_fit`, then `after_fit`, run."
-class CancelEpochException(Exception):
-    "Raise to skip the rest of this epoch; `after_cancel_epoch`, then `after_epoch`, run."
-class CancelTrainException(Exception):
-    "Raise to skip the rest of this epoch's training; `after_cancel_train`, then `after_train`, run."
-class CancelValidException(Exception):
-    "Raise to skip the rest of this validation; `after_cancel_validate`, then `after_validate`, run."
-class CancelBatchException(Exception):
-    "Raise to skip the rest of this batch; `after_cancel_batch`, then `after_batch`, run."
+class CancelFitException(Exception): "Stop training now; then `after_cancel_fit`, `after_fit` run."
+class CancelEpochException(Exception): "Skip the rest of this epoch; then `after_cancel_epoch`, `after_epoch` run."
+class CancelTrainException(Exception): "Skip the rest of this epoch's training; `after_cancel_train`, `after_train`."
+class CancelValidException(Exception): "Skip the rest of this validation; `after_cancel_validate`, `after_validate`."
+class CancelBatchException(Exception): "Skip the rest of this batch; then `after_cancel_batch`, `after_batch` run."
 class CancelBackwardException(Exception):
-    """Raise in `before_backward` to skip this batch's backward pass; `after_cancel_backward`, then `after_backward`,
-    run."""
+    "Raise in `before_backward` to skip this batch's backward pass; then `after_cancel_backward`, `after_backward` run."
 class CancelStepException(Exception):
-    "Raise in `before_step` to skip this batch's optimizer step; `after_cancel_step`, then `after_step`, run."
+    "Raise in `before_step` to skip this batch's optimizer step; then `after_cancel_step`, `after_step` run."
 
 CANCEL_EXCEPTIONS = (CancelFitException, CancelEpochException, CancelTrainException, CancelValidException,
                      CancelBatchException, CancelBackwardException, CancelStepException)
-_STAGES = {CancelFitException: 'fit', CancelEpochException: 'epoch', CancelTrainException: 'training phase',
-           CancelValidException: 'validation', CancelBatchException: 'batch', CancelBackwardException: 'backward pass',
-           CancelStepException: 'optimizer step'}
 
 # %% ../nbs/04_callbacks.ipynb #5198da69
 EVENTS = ('before_fit', 'before_epoch', 'before_train', 'before_batch', 'after_pred', 'after_loss', 'before_backward',
@@ -154,8 +142,7 @@ class CallbackHost:
         if not isinstance(cb, Callback): raise TypeError(f"{cb!r} is not a Callback instance.")
         existing = getattr(self, cb.name, None)
         if existing is not None and not isinstance(existing, Callback):
-            raise ValueError(f"A callback named {cb.name!r} would hide the Learner's attribute of that name: "
-                             f"rename {type(cb).__name__}.")
+            raise _hides_attribute(cb)
         if isinstance(existing, Callback): self.remove_cb(existing)
         cb.learn = self
         setattr(self, cb.name, cb)
@@ -169,9 +156,7 @@ class CallbackHost:
 
     def remove_cb(self, cb: Callback):
         if self._fitting and cb.name in ('train_eval', 'recorder') and cb in self.cbs:
-            raise RuntimeError(f"{type(cb).__name__} cannot be removed or replaced while the Learner is fitting: the "
-                               f"loop and the other callbacks rely on it until the fit ends. Remove it before calling "
-                               f"fit, or pass a replacement to fit(cbs=...).")
+            raise _cannot_remove(cb)
         if cb in self.cbs: self.cbs.remove(cb)
         if self.__dict__.get(cb.name) is cb: delattr(self, cb.name)
         cb.learn, self._handlers = None, None
@@ -215,17 +200,9 @@ def _run_all(handlers: list, event: str, unwinding: BaseException | None = None)
     for h, e in bugs[1:]: first.add_note(note(h, e))
     raise first
 
-# %% ../nbs/04_callbacks.ipynb #1d1bddc2
-def main_process() -> bool:
-    "Is this the process that shows and writes: rank 0 of a process group (or of `torchrun`'s `RANK`), or the only one?"
-    if dist.is_available() and dist.is_initialized(): return dist.get_rank() == 0
-    return int(os.environ.get('RANK', 0)) == 0
-
+# %% ../nbs/04_callbacks.ipynb #981306e9
 def is_number(v) -> bool: return isinstance(v, (int, float)) and not isinstance(v, bool)
 
-def batch_size(learn) -> int: return len((learn.yb or learn.xb)[0])
-
-# %% ../nbs/04_callbacks.ipynb #981306e9
 def _check_lr(lr):
     values = [lr.start, lr.stop] if isinstance(lr, slice) else list(lr) if isinstance(lr, (list, tuple)) else [lr]
     for v in values:
@@ -233,21 +210,6 @@ def _check_lr(lr):
             where = f" (in {lr})." if len(values) > 1 else "."
             raise ValueError(f"The learning rate must be a finite number >= 0, got {v}{where}")
     return lr
-
-def lrs_for_groups(lr, n_groups: int) -> list[float]:
-    """One learning rate per parameter group: a number for all, a list with one each, or `slice(lo, hi)` spread
-    geometrically (`slice(hi)`: hi/10 for all but the last)."""
-    if isinstance(lr, slice):
-        if lr.stop is None:
-            raise ValueError(f"A slice of learning rates needs an end: slice(hi) or slice(lo, hi), got {lr}.")
-        if lr.start is None: return [lr.stop / 10] * (n_groups - 1) + [lr.stop]
-        if n_groups == 1: return [lr.stop]
-        return [lr.start * (lr.stop / lr.start) ** (i / (n_groups - 1)) for i in range(n_groups)]
-    if isinstance(lr, (list, tuple)):
-        if len(lr) != n_groups:
-            raise ValueError(f"{len(lr)} learning rates for {n_groups} parameter groups: give one per group.")
-        return list(lr)
-    return [lr] * n_groups
 
 def make_opt(opt_func, model: nn.Module, lr, splitter=None):
     """`opt_func` over `model`'s parameters, in the groups `splitter(model)` returns (one by default), a learning rate
@@ -257,17 +219,10 @@ def make_opt(opt_func, model: nn.Module, lr, splitter=None):
     lrs = lrs_for_groups(lr, len(groups))
     return opt_func([{'params': g, 'lr': lr} for g, lr in zip(groups, lrs)], lr=lrs[-1])
 
-def set_group_lrs(opt, lr):
-    "Set the learning rate of each of `opt`'s parameter groups from `lr` (as `lrs_for_groups` reads it)."
-    for group, value in zip(opt.param_groups, lrs_for_groups(lr, len(opt.param_groups))): group['lr'] = value
-
 # %% ../nbs/04_callbacks.ipynb #98b66d13
 def _check_dls(dls):
     if not hasattr(dls, 'train') or not hasattr(dls, 'n_inp'):
-        raise TypeError(f"The Learner trains on a DataLoaders (a training and a validation loader), got "
-                        f"{type(dls).__name__}: wrap your loaders, DataLoaders(train_dl, valid_dl) (or "
-                        f"DataLoaders(train_dl) without validation), or build them with DataLoaders.from_tensors "
-                        f"or DataLoaders.from_datasets.")
+        raise _not_dataloaders(dls)
     return dls
 
 def _check_fit(learn, n_epoch, lr):
@@ -275,42 +230,13 @@ def _check_fit(learn, n_epoch, lr):
     if lr is not None: _check_lr(lr)
     try: n = len(learn.dls.train)
     except TypeError: return                     # an iterable-style loader: its length is unknown until it runs
-    if n == 0: raise ValueError("The training loader has no batches, so there is nothing to train on. Check that the "
-                                "training set is not empty (and, with drop_last=True, that it holds a full batch).")
+    if n == 0: raise _no_batches()
 
 def _check_start_lrs(opt):
     for i, group in enumerate(opt.param_groups):
         lr = group.get('lr')
         if is_number(lr) and not (math.isfinite(lr) and lr >= 0):
-            raise ValueError(f"Training would start with a learning rate of {lr} (parameter group {i}), set by a "
-                             f"callback's before_fit (a schedule, such as fit_one_cycle's lr_max): the learning rate "
-                             f"must be a finite number >= 0.")
-
-def _misplaced(e: Exception) -> RuntimeError:
-    stage = _STAGES[type(e)]
-    return RuntimeError(f"{type(e).__name__} was raised where no {stage} is running, so there is no {stage} to cancel "
-                        f"(it was raised in before_fit, in the {stage}'s own after_ event, or outside it). Raise it "
-                        f"while the {stage} runs.")
-
-# %% ../nbs/04_callbacks.ipynb #bcb9793d
-def _describe(t):
-    return f"{list(t.shape)} {str(t.dtype).replace('torch.', '')}" if isinstance(t, torch.Tensor) else type(t).__name__
-
-def _loss_failed(learn, e: Exception) -> RuntimeError:
-    "The loss function's error `e`, with the batch, what the loss got and, for cross-entropy, what it expects."
-    hint, pred = '', learn.pred
-    cross_entropy = learn.loss_func is F.cross_entropy or isinstance(learn.loss_func, nn.CrossEntropyLoss)
-    if cross_entropy and isinstance(pred, torch.Tensor):
-        hint = (f" Cross-entropy expects targets of class indices, shape [{pred.shape[0]}] and dtype int64 (values "
-                f"0..{pred.shape[-1] - 1}), or class probabilities of shape {list(pred.shape)} and a float dtype.")
-    targets = ', '.join(_describe(t) for t in learn.yb)
-    return RuntimeError(f"The loss failed on {'training' if learn.training else 'validation'} batch {learn.iter} of "
-                        f"epoch {learn.epoch}: predictions {_describe(pred)}, targets {targets}.{hint} "
-                        f"({type(e).__name__}: {e})")
-
-def _not_one_number(loss) -> ValueError:
-    return ValueError(f"The loss function returned a tensor of shape {list(loss.shape)}, but the loop needs one number "
-                      f"per batch to backpropagate and record: use its reduction='mean' (or 'sum'), or reduce it.")
+            raise _bad_start_lr(lr, i)
 
 def _compute_loss(learn):
     "`learn.loss_func(pred, *yb)`, refused (with what to do) if it fails or is not one number."
@@ -320,35 +246,14 @@ def _compute_loss(learn):
     learn._loss_version = loss._version               # to catch a callback that changes it in place
     return loss
 
-def _changed_in_place() -> RuntimeError:
-    return RuntimeError("A callback changed the loss in place (e.g. `learn.loss_grad /= 2`), which changes learn.loss, "
-                        "the loss that is recorded, too. Replace the tensor instead: "
-                        "`learn.loss_grad = learn.loss_grad / 2`.")
-
-def _no_targets(learn) -> ValueError:
-    return ValueError(f"Training batch {learn.iter} of epoch {learn.epoch} has no targets: it holds {len(learn.xb)} "
-                      f"item(s), and the first dls.n_inp={learn.dls.n_inp} of them go to the model. A training batch "
-                      f"must be (inputs..., targets...): give the loader targets, or lower n_inp.")
-
-def _resume_callback(checkpoint) -> Callback:
-    """`ResumeCheckpoint(checkpoint)` of notebook 09, found by its name as `run_after` names are: this module cannot
-    import it."""
-    cls = next((c for c in _callback_classes() if c.__name__ == 'ResumeCheckpoint'), None)
-    if cls is None: raise RuntimeError("fit(resume=...) continues from a checkpoint that SaveCheckpoint wrote; both "
-                                       "live in the module groundup.checkpoint, which is not loaded: import it first.")
-    return cls(checkpoint)
-
 # %% ../nbs/04_callbacks.ipynb #629de547
 def run_stage(learn, name: str, body):
-    """Run stage `name`: `before_<name>`, `body()`, then `after_<name>`, which runs even while an exception unwinds the
-    loop."""
+    "Run stage `name`: `before_<name>`, `body()`, then `after_<name>`, even while an exception unwinds the loop."
     before, after, after_cancel = _EVENT_NAMES[name]
     try:
         for handler in (learn._handlers or learn.handlers())[before]: handler()
         body()
-    except _CANCEL_OF[name]:
-        learn.interrupted = False
-        learn(after_cancel)
+    except _CANCEL_OF[name]: learn.interrupted = False; learn(after_cancel)
     except BaseException as e:
         learn.interrupted = True                        # the after_ event runs while `e` unwinds the loop
         _run_all((learn._handlers or learn.handlers())[after], after, unwinding=e)
@@ -381,8 +286,7 @@ class Learner(CallbackHost):
         with _fit_callbacks(self, cbs):
             if lr is not None: self.set_lr(lr)
             if reset_opt or self.opt is None: self.create_opt()
-            self.n_epoch, self.start_epoch = n_epoch, 0
-            self.opt.zero_grad()
+            self.n_epoch, self.start_epoch = n_epoch, 0; self.opt.zero_grad()
             run_stage(self, 'fit', self._do_fit)
 
     def _do_fit(self):
@@ -421,19 +325,13 @@ class Learner(CallbackHost):
 @contextlib.contextmanager
 def _fit_callbacks(learn: Learner, cbs):
     "For one fit (or validation pass): `cbs` take part, and afterwards `learn` has exactly the callbacks it had."
-    if learn._fitting:
-        raise RuntimeError("fit, validate, get_preds and predict cannot run while this Learner is already fitting "
-                           "(from one of its callbacks?): to stop the fit, raise CancelFitException; validate after "
-                           "fit returns.")
+    if learn._fitting: raise _already_fitting()
     before = list(learn.cbs)
     try:
-        learn.add_cbs(_as_tuple(cbs))
-        learn._fitting, learn.interrupted = True, False
+        learn.add_cbs(_as_tuple(cbs)); learn._fitting, learn.interrupted = True, False
         yield
     except CANCEL_EXCEPTIONS as e: raise _misplaced(e) from e
-    finally:
-        learn._fitting = False
-        learn._restore_cbs(before)
+    finally: learn._fitting = False; learn._restore_cbs(before)
 
 # %% ../nbs/04_callbacks.ipynb #9e4b39b4
 class TrainEvalCallback(Callback):
@@ -452,6 +350,112 @@ class TrainEvalCallback(Callback):
     def before_validate(self):
         self.model.eval()
         self.learn.training = False
+
+# %% ../nbs/04_callbacks.ipynb #11464176
+_STAGES = {CancelFitException: 'fit', CancelEpochException: 'epoch', CancelTrainException: 'training phase',
+           CancelValidException: 'validation', CancelBatchException: 'batch', CancelBackwardException: 'backward pass',
+           CancelStepException: 'optimizer step'}
+
+def _misplaced(e: Exception) -> RuntimeError:
+    stage = _STAGES[type(e)]
+    return RuntimeError(f"{type(e).__name__} was raised where no {stage} is running, so there is no {stage} to cancel "
+                        f"(it was raised in before_fit, in the {stage}'s own after_ event, or outside it). Raise it "
+                        f"while the {stage} runs.")
+
+def _not_dataloaders(dls) -> TypeError:
+    return TypeError(f"The Learner trains on a DataLoaders (a training and a validation loader), got "
+                     f"{type(dls).__name__}: wrap your loaders, DataLoaders(train_dl, valid_dl) (or "
+                     f"DataLoaders(train_dl) without validation), or build them with DataLoaders.from_tensors or "
+                     f"DataLoaders.from_datasets.")
+
+def _no_batches() -> ValueError:
+    return ValueError("The training loader has no batches, so there is nothing to train on. Check that the training "
+                      "set is not empty (and, with drop_last=True, that it holds a full batch).")
+
+def _bad_start_lr(lr, i: int) -> ValueError:
+    return ValueError(f"Training would start with a learning rate of {lr} (parameter group {i}), set by a callback's "
+                      f"before_fit (a schedule, such as fit_one_cycle's lr_max): the learning rate must be a finite "
+                      f"number >= 0.")
+
+def _hides_attribute(cb) -> ValueError:
+    return ValueError(f"A callback named {cb.name!r} would hide the Learner's attribute of that name: "
+                      f"rename {type(cb).__name__}.")
+
+def _cannot_remove(cb) -> RuntimeError:
+    return RuntimeError(f"{type(cb).__name__} cannot be removed or replaced while the Learner is fitting: the loop and "
+                        f"the other callbacks rely on it until the fit ends. Remove it before calling fit, or pass a "
+                        f"replacement to fit(cbs=...).")
+
+# %% ../nbs/04_callbacks.ipynb #9350d677
+def _describe(t):
+    return f"{list(t.shape)} {str(t.dtype).replace('torch.', '')}" if isinstance(t, torch.Tensor) else type(t).__name__
+
+def _loss_failed(learn, e: Exception) -> RuntimeError:
+    "The loss function's error `e`, with the batch, what the loss got and, for cross-entropy, what it expects."
+    hint, pred = '', learn.pred
+    cross_entropy = learn.loss_func is F.cross_entropy or isinstance(learn.loss_func, nn.CrossEntropyLoss)
+    if cross_entropy and isinstance(pred, torch.Tensor):
+        hint = (f" Cross-entropy expects targets of class indices, shape [{pred.shape[0]}] and dtype int64 (values "
+                f"0..{pred.shape[-1] - 1}), or class probabilities of shape {list(pred.shape)} and a float dtype.")
+    targets = ', '.join(_describe(t) for t in learn.yb)
+    return RuntimeError(f"The loss failed on {'training' if learn.training else 'validation'} batch {learn.iter} of "
+                        f"epoch {learn.epoch}: predictions {_describe(pred)}, targets {targets}.{hint} "
+                        f"({type(e).__name__}: {e})")
+
+def _not_one_number(loss) -> ValueError:
+    return ValueError(f"The loss function returned a tensor of shape {list(loss.shape)}, but the loop needs one number "
+                      f"per batch to backpropagate and record: use its reduction='mean' (or 'sum'), or reduce it.")
+
+def _changed_in_place() -> RuntimeError:
+    return RuntimeError("A callback changed the loss in place (e.g. `learn.loss_grad /= 2`), which changes learn.loss, "
+                        "the loss that is recorded, too. Replace the tensor instead: "
+                        "`learn.loss_grad = learn.loss_grad / 2`.")
+
+def _no_targets(learn) -> ValueError:
+    return ValueError(f"Training batch {learn.iter} of epoch {learn.epoch} has no targets: it holds {len(learn.xb)} "
+                      f"item(s), and the first dls.n_inp={learn.dls.n_inp} of them go to the model. A training batch "
+                      f"must be (inputs..., targets...): give the loader targets, or lower n_inp.")
+
+def _resume_callback(checkpoint) -> Callback:
+    """`ResumeCheckpoint(checkpoint)` of notebook 09, found by its name as `run_after` names are: this module cannot
+    import it."""
+    cls = next((c for c in _callback_classes() if c.__name__ == 'ResumeCheckpoint'), None)
+    if cls is None: raise RuntimeError("fit(resume=...) continues from a checkpoint that SaveCheckpoint wrote; both "
+                                       "live in the module groundup.checkpoint, which is not loaded: import it first.")
+    return cls(checkpoint)
+
+def _already_fitting() -> RuntimeError:
+    return RuntimeError("fit, validate, get_preds and predict cannot run while this Learner is already fitting "
+                        "(from one of its callbacks?): to stop the fit, raise CancelFitException; validate after fit "
+                        "returns.")
+
+# %% ../nbs/04_callbacks.ipynb #257b0d2b
+def lrs_for_groups(lr, n_groups: int) -> list[float]:
+    """One learning rate per parameter group: a number for all, a list with one each, or `slice(lo, hi)` spread
+    geometrically (`slice(hi)`: hi/10 for all but the last)."""
+    if isinstance(lr, slice):
+        if lr.stop is None:
+            raise ValueError(f"A slice of learning rates needs an end: slice(hi) or slice(lo, hi), got {lr}.")
+        if lr.start is None: return [lr.stop / 10] * (n_groups - 1) + [lr.stop]
+        if n_groups == 1: return [lr.stop]
+        return [lr.start * (lr.stop / lr.start) ** (i / (n_groups - 1)) for i in range(n_groups)]
+    if isinstance(lr, (list, tuple)):
+        if len(lr) != n_groups:
+            raise ValueError(f"{len(lr)} learning rates for {n_groups} parameter groups: give one per group.")
+        return list(lr)
+    return [lr] * n_groups
+
+def set_group_lrs(opt, lr):
+    "Set the learning rate of each of `opt`'s parameter groups from `lr` (as `lrs_for_groups` reads it)."
+    for group, value in zip(opt.param_groups, lrs_for_groups(lr, len(opt.param_groups))): group['lr'] = value
+
+# %% ../nbs/04_callbacks.ipynb #1d1bddc2
+def main_process() -> bool:
+    "Is this the process that shows and writes: rank 0 of a process group (or of `torchrun`'s `RANK`), or the only one?"
+    if dist.is_available() and dist.is_initialized(): return dist.get_rank() == 0
+    return int(os.environ.get('RANK', 0)) == 0
+
+def batch_size(learn) -> int: return len((learn.yb or learn.xb)[0])
 
 # %% ../nbs/04_callbacks.ipynb #1dc72dc9
 def default_device() -> torch.device:
@@ -556,7 +560,8 @@ class _BatchLog(Callback):
         learn = self.learn                  # direct reads: this runs every batch
         if learn.loss is None or self._phase is None: return
         metrics = () if learn.training else tuple(metric(learn.pred, *learn.yb) for metric in self.metrics)
-        self._sums.add(learn.loss, batch_size(learn), metrics)     # on the device: no wait for it here
+        bs = len((learn.yb or learn.xb)[0])                            # batch_size(learn), without a call per batch
+        self._sums.pending.append((learn.loss.detach(), bs, metrics))  # PhaseSums.add: on the device, no wait here
         if learn.training:
             group = learn.opt.param_groups[0]
             for k in self._hp_keys: self.hps[k].append(group[k])
@@ -632,27 +637,8 @@ class Recorder(_BatchLog):
         if learn.interrupted or not self.values or self.values[-1]['epoch'] != learn.epoch: return None
         return self.values[-1]
 
-# %% ../nbs/04_callbacks.ipynb #40a02ff1
-class GradientAccumulation(Callback):
-    """Adds up the gradients of training batches until `n_acc` samples are seen, then steps: one step on a batch of
-    `n_acc` samples."""
-    order = -40
-    def __init__(self, n_acc: int = 32):
-        if not (isinstance(n_acc, int) and n_acc > 0):
-            raise ValueError(f"n_acc must be a positive int (a number of samples), got {n_acc!r}.")
-        self.n_acc, self.count = n_acc, 0
-    def before_fit(self): self.count = 0
-    def after_loss(self):
-        if self.learn.training: self.learn.loss_grad = self.learn.loss_grad * (batch_size(self.learn) / self.n_acc)
-    def before_step(self):
-        self.count += batch_size(self.learn)
-        if self.count < self.n_acc: raise CancelBatchException()     # no step, no zero_grad: the gradients add up
-        self.count = 0
-    def state_dict(self) -> dict: return {'count': self.count}      # samples in the window so far, for a checkpoint
-    def load_state_dict(self, state: dict): self.count = state['count']
-
 # %% ../nbs/04_callbacks.ipynb #fa4e026b
-def _recorder(learn) -> Recorder | None:
+def recorder_of(learn) -> Recorder | None:
     "`learn`'s Recorder, or None if it has none."
     recorder = getattr(learn, 'recorder', None)
     return recorder if isinstance(recorder, Recorder) else None
@@ -698,7 +684,7 @@ class ProgressCallback(Callback):
             tty = getattr(self._out, 'isatty', lambda: False)()
             mode = 'notebook' if _in_notebook() else 'terminal' if tty else 'log'
         self._mode, self._rows = mode, []
-        recorder = _recorder(self.learn)
+        recorder = recorder_of(self.learn)
         self._columns = ['epoch'] + (recorder.metric_names if recorder else []) + ['time']
         if mode == 'notebook':
             from IPython.display import display, HTML
@@ -714,7 +700,7 @@ class ProgressCallback(Callback):
         if now < self._next_draw and learn.iter + 1 < learn.n_iter: return
         self._next_draw = now + self.refresh
         done, total, elapsed = learn.iter + 1, learn.n_iter, now - self._phase_start
-        recorder = _recorder(learn)
+        recorder = recorder_of(learn)
         loss = f" loss {recorder.smooth_loss:.4f}" if recorder and learn.training else ''
         text = (f"epoch {learn.epoch + 1}/{learn.n_epoch} {'train' if learn.training else 'valid'} {done}/{total} "
                 f"[{_fmt_time(elapsed)}<{_fmt_time(elapsed / done * (total - done))}]{loss}")
@@ -724,7 +710,7 @@ class ProgressCallback(Callback):
             self._bar.update(HTML(_html_bars(learn, done, total, text)))
 
     def after_epoch(self):
-        recorder = _recorder(self.learn)
+        recorder = recorder_of(self.learn)
         if self._mode is None or self.learn.interrupted: return          # no row for a half-done epoch
         row = dict(epoch=self.epoch) if recorder is None else recorder.completed_row()
         if row is None: return                                           # the Recorder kept no row for this epoch
@@ -741,90 +727,6 @@ class ProgressCallback(Callback):
         elif self._mode == 'notebook':
             from IPython.display import HTML
             self._bar.update(HTML(''))
-
-# %% ../nbs/04_callbacks.ipynb #a775d00f
-def _csv_table(columns: list[str], rows: list[dict]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator='\n')
-    writer.writerow(columns)
-    for row in rows: writer.writerow([row.get(c, '') for c in columns])
-    return out.getvalue().encode()
-
-class CSVLogger(Callback):
-    """Keeps the Recorder's table in the CSV file `path`, rewritten atomically after every epoch (so a resumed fit has
-    no duplicate rows)."""
-    order = 70                                            # after the Recorder has written the row
-    def __init__(self, path='history.csv'): self.path = Path(path)
-    def after_epoch(self):
-        recorder = _recorder(self.learn)
-        if recorder is None or recorder.completed_row() is None or not main_process(): return
-        atomic_write_bytes(self.path, _csv_table(['epoch', *recorder.metric_names, 'time'], recorder.values))
-
-    def read(self) -> list[dict]:
-        "The rows of the file, as dicts of floats (the epoch as an int)."
-        with open(self.path, newline='') as f:
-            return [{k: int(v) if k == 'epoch' else float(v) for k, v in row.items()} for row in csv.DictReader(f)]
-
-def _summary_writer():
-    try: from torch.utils.tensorboard import SummaryWriter
-    except ImportError as e:
-        raise ImportError("TensorBoardLogger writes with the tensorboard package, which is not installed: "
-                          "pip install tensorboard (or pip install 'groundup[tensorboard]').") from e
-    return SummaryWriter
-
-class TensorBoardLogger(Callback):
-    """Writes each training batch's loss and learning rate, and each epoch's validation numbers, for TensorBoard in
-    `log_dir`."""
-    order = 70
-    def __init__(self, log_dir='runs/tensorboard'):
-        self.log_dir, self._writer_class, self.writer = str(log_dir), _summary_writer(), None
-    def before_fit(self):
-        self.writer = self._writer_class(self.log_dir) if main_process() else None
-        self._written = 0                                 # training batches already written
-    def after_epoch(self):
-        recorder = _recorder(self.learn)
-        if self.writer is None or recorder is None: return
-        losses, lrs = recorder.losses, recorder.hps.get('lr', [])
-        for step in range(self._written, len(losses)):
-            self.writer.add_scalar('train/loss', losses[step], step)
-            if step < len(lrs): self.writer.add_scalar('train/lr', lrs[step], step)
-        self._written = len(losses)
-        row = recorder.completed_row()
-        if row is not None:
-            for name in recorder.metric_names[1:]:
-                value = row[name]
-                if value == value: self.writer.add_scalar(f'valid/{name}', value, len(losses))
-        self.writer.flush()
-    def after_fit(self):
-        if self.writer is not None: self.writer.close()
-        self.writer = None
-
-# %% ../nbs/04_callbacks.ipynb #d7994a1f
-class TerminateOnNaN(Callback):
-    """Stops training, before the bad step, as soon as a batch's loss is NaN or infinite; `stopped` says where: `(epoch,
-    phase, batch, loss)`."""
-    order = -5
-    def before_fit(self): self.stopped = None
-    def after_loss(self):
-        loss = self.loss
-        finite = math.isfinite(loss.item()) if loss.numel() == 1 else bool(torch.isfinite(loss).all())
-        if finite: return
-        phase, value = 'training' if self.training else 'validation', loss.detach().flatten()[0].item()
-        self.stopped = (self.epoch, phase, self.iter, value)
-        print(f"TerminateOnNaN: the loss is {value} at epoch {self.epoch}, {phase} batch {self.iter}: stopping.",
-              file=sys.stderr)
-        raise CancelFitException()
-
-# %% ../nbs/04_callbacks.ipynb #b51b4088
-class ShortEpochCallback(Callback):
-    "For debugging: ends each training phase (and each validation, if `short_valid`) after `n_batches` batches."
-    order = 90
-    def __init__(self, n_batches: int = 1, short_valid: bool = True):
-        self.n_batches, self.short_valid = n_batches, short_valid
-    def after_batch(self):
-        if self.iter + 1 < self.n_batches: return
-        if self.training: raise CancelTrainException()
-        if self.short_valid: raise CancelValidException()
 
 # %% ../nbs/04_callbacks.ipynb #bc1c6d74
 def _cat(xs: list):

@@ -11,7 +11,8 @@ import torch
 from torch import nn
 
 from .convolutions import user_module
-from .learner import Callback, GradientAccumulation
+from .callbacks import GradientAccumulation
+from .learner import Callback
 
 # %% auto #0
 __all__ = ['RowLSTM', 'ModelResetter', 'RNNRegularizer']

@@ -38,7 +38,7 @@ def main(argv=None):
     ap.add_argument('--check', action='store_true', help='exit non-zero if anything is over budget')
     ap.add_argument('--nbs', default=pathlib.Path(__file__).resolve().parent.parent / 'nbs', type=pathlib.Path)
     args = ap.parse_args(argv)
-    nbs = [nb for nb in sorted(args.nbs.glob('[0-9][0-9]_*.ipynb')) if not nb.name.startswith('99')]
+    nbs = [nb for nb in sorted(args.nbs.glob('[0-9][0-9]*_*.ipynb')) if not nb.name.startswith('99')]
     rows = [(nb.name, *measure(nb)) for nb in nbs]
     over, width = [], max(len(r[0]) for r in rows)
     print(f"{'notebook':<{width}}  {'words':>6}  {'code':>5}  {'cell':>4}  over budget")
