@@ -14,6 +14,7 @@ from fastcore.basics import patch
 
 from .datasets import atomic_writer
 from .learner import Callback, Learner, Recorder, is_number, main_process
+from .mixed_precision import MixedPrecision
 from .lr_finder import rng_states, set_rng_states
 
 # %% auto #0
@@ -47,6 +48,19 @@ def load_state_dict(self: Recorder, state: dict):
     self.hps = defaultdict(list, {k: list(v) for k, v in state['hps'].items()})
     self.values, self.epoch_ends = [dict(row) for row in state['values']], list(state['epoch_ends'])
     self._avg, self._n_smooth, self.smooth_loss = state['smoothing']
+
+# %% ../nbs/09_checkpoint.ipynb #3817623e
+def _mixed_precision_state(self: MixedPrecision) -> dict:
+    "The loss scaler's state (its scale, and the steps since it last changed) and the scales of the steps so far."
+    scaler = self.scaler.state_dict() if self.scaler is not None and self.scaler.is_enabled() else {}
+    return dict(scaler=scaler, scales=list(self.scales), n_skipped=self.n_skipped)
+
+def _load_mixed_precision_state(self: MixedPrecision, state: dict):
+    "Continue with the saved loss scale (in `before_fit`, after this callback made its scaler)."
+    if state['scaler'] and self.scaler is not None and self.scaler.is_enabled(): self.scaler.load_state_dict(state['scaler'])
+    self.scales, self.n_skipped = list(state['scales']), state['n_skipped']
+
+MixedPrecision.state_dict, MixedPrecision.load_state_dict = _mixed_precision_state, _load_mixed_precision_state
 
 # %% ../nbs/09_checkpoint.ipynb #a20b4e7a
 CHECKPOINT_FORMAT, CHECKPOINT_VERSION = 'groundup.checkpoint', 3     # 3: a position inside an epoch
@@ -83,14 +97,20 @@ def _grads(learn) -> dict:
     "The gradients the parameters hold (by index): between steps only a gradient-accumulation window leaves any."
     return {i: p.grad.detach().clone() for i, p in enumerate(learn.model.parameters()) if p.grad is not None}
 
-def _checkpoint_state(learn: Learner, epochs_done: int, fit_hypers: list[dict], position: dict | None = None) -> dict:
+def _plain(model):
+    "The model inside a `DistributedDataParallel` wrapper (whose state_dict's keys would start with `module.`)."
+    return model.module if isinstance(model, torch.nn.parallel.DistributedDataParallel) else model
+
+def _checkpoint_state(learn: Learner, epochs_done: int, fit_hypers: list[dict], position: dict | None = None,
+                      ranks: list | None = None) -> dict:
     """Everything needed to continue `learn`'s fit after `epochs_done` epochs (and `position`'s batches of the next), as
-    data `torch.load(weights_only=True)` accepts, with its checksum."""
+    data `torch.load(weights_only=True)` accepts, with its checksum; in data-parallel training, every rank's own state."""
     state = dict(format=CHECKPOINT_FORMAT, version=CHECKPOINT_VERSION, **(position or {}),
                  epochs_done=epochs_done, n_epoch=learn.n_epoch, train_iter=getattr(learn, 'train_iter', 0),
-                 model=learn.model.state_dict(), opt=learn.opt.state_dict(), opt_type=_optimizer_kind(learn.opt),
+                 model=_plain(learn.model).state_dict(), opt=learn.opt.state_dict(), opt_type=_optimizer_kind(learn.opt),
                  fit_hypers=fit_hypers, data=_train_data(learn), rng=rng_states(learn), grads=_grads(learn),
                  callbacks={cb.name: cb.state_dict() for cb in _stateful_callbacks(learn)})
+    if ranks is not None: state['ranks'] = ranks
     return {**state, 'checksum': checkpoint_digest(state)}
 
 # %% ../nbs/09_checkpoint.ipynb #62e02f19
@@ -108,6 +128,31 @@ def _position(learn: Learner, tracker) -> dict:
         sums = dict(loss_sum=s.loss_sum, count=s.count, metric_sums=list(s.metric_sums))
     return dict(batches_done=learn.iter + 1, epoch_rng=tracker.rng, batch_digest=_batch_digest(tracker.last),
                 phase_sums=sums)
+
+_PER_RANK = ('rng', 'grads', 'callbacks', 'epoch_rng', 'batch_digest', 'phase_sums')
+
+def _cpu(x):
+    if isinstance(x, torch.Tensor): return x.cpu()
+    if isinstance(x, dict): return {k: _cpu(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)): return type(x)(map(_cpu, x))
+    return x
+
+def _rank_state(learn: Learner, position: dict) -> dict:
+    "What differs between the processes of a data-parallel fit at a batch boundary: generators, sums, gradients, callbacks."
+    return _cpu(dict(rng=rng_states(learn), grads=_grads(learn), **position,
+                     callbacks={cb.name: cb.state_dict() for cb in _stateful_callbacks(learn)}))
+
+def _this_rank(ckpt: dict) -> dict:
+    "A checkpoint written inside an epoch by several processes, as this process continues it: its own entry of `ranks`."
+    ranks = ckpt.get('ranks')
+    if ranks is None: return ckpt
+    world = _world_size() if _dist() is not None else 1
+    if len(ranks) != world:
+        raise CheckpointError(f"The checkpoint {ckpt['path']} was written inside an epoch by {len(ranks)} processes, and "
+                              f"{world} resume it: each process's place in its share of the data, and its random state, "
+                              f"belong to one process.", f"Resume with {len(ranks)} processes (torchrun "
+                              f"--nproc_per_node={len(ranks)}), or from a checkpoint written at the end of an epoch.")
+    return {**ckpt, **ranks[_rank()]}
 
 def _restore_position(learn: Learner, ckpt: dict):
     "Put back what `_position` saved, at the resumed epoch's first batch: the sums, then every generator."
@@ -240,6 +285,10 @@ def _structure_problems(ckpt: dict) -> list[str]:
         problems += [f"{k!r} is missing or not a {t.__name__}" for k, t in kinds.items()
                      if not isinstance(ckpt.get(k), t)]
     if not isinstance(ckpt.get('grads', {}), dict): problems.append("'grads' is not a dict")
+    ranks = ckpt.get('ranks')
+    if ranks is not None and not (isinstance(ranks, list) and ranks and all(isinstance(r, dict) and set(_PER_RANK) <= set(r)
+                                                                          for r in ranks)):
+        problems.append("'ranks' is not a list of every process's state")
     recorder = ckpt['callbacks'].get('recorder')
     if recorder is not None:
         keys = ('losses', 'smooth_losses', 'hps', 'values', 'epoch_ends', 'smoothing')
@@ -375,15 +424,36 @@ class _EpochTracker:
 # %% ../nbs/09_checkpoint.ipynb #e78aa4f5
 _STOP_SIGNALS = tuple(getattr(signal, s) for s in ('SIGINT', 'SIGTERM', 'SIGHUP') if hasattr(signal, s))
 
-def _world_size() -> int:
+def _dist():
+    "`torch.distributed` if this process is in a process group, else None."
     import torch.distributed as dist
-    if dist.is_available() and dist.is_initialized(): return dist.get_world_size()
-    return int(os.environ.get('WORLD_SIZE', 1))
+    return dist if dist.is_available() and dist.is_initialized() else None
+
+def _world_size() -> int:
+    d = _dist()
+    return d.get_world_size() if d else int(os.environ.get('WORLD_SIZE', 1))
+def _rank() -> int: return _dist().get_rank() if _dist() else 0
+def _distributed() -> bool: return _dist() is not None and _dist().get_world_size() > 1
+
+def _agree(*flags: int) -> list[int]:
+    "Each of `flags` as the largest value any process holds (one all-reduce): the processes decide together."
+    d = _dist()
+    if d is None: return list(flags)
+    t = torch.tensor(flags, dtype=torch.int64, device='cuda' if d.get_backend() == 'nccl' else 'cpu')
+    d.all_reduce(t, op=d.ReduceOp.MAX)
+    return t.tolist()
+
+def _gather(obj) -> list:
+    "Every process's `obj`, in rank order."
+    d = _dist()
+    out = [None] * d.get_world_size()
+    d.all_gather_object(out, obj)
+    return out
 
 def _catch_signals(saver):
     "For the fit, a stop signal during training asks `saver` to stop at the batch's end; elsewhere it acts as before."
     saver._handlers = {}
-    if threading.current_thread() is not threading.main_thread() or _world_size() > 1 or not main_process(): return
+    if threading.current_thread() is not threading.main_thread(): return
     def on_signal(signum, frame):
         if saver._in_train and saver.stopping is None: saver.stop_soon(signum)
         else: _act_as_before(saver, signum, frame)                   # between epochs, or a second signal: at once
@@ -422,11 +492,14 @@ def _write(saver, state: dict) -> dict:
     return state
 
 def _save_position(saver):
-    "Write `last.pt` at this batch boundary, in the middle of an epoch."
+    "Write `last.pt` at this batch boundary, in the middle of an epoch (in data-parallel training: rank 0, with every rank's state)."
     saver._due = _next_due(saver.every_seconds)
     learn = saver.learn
-    if not main_process() or not _finite(saver, f"At training batch {learn.iter} of epoch {learn.epoch}"): return
-    _write(saver, _checkpoint_state(learn, learn.epoch, saver._fit_hypers, _position(learn, saver._tracker)))
+    if not _finite(saver, f"At training batch {learn.iter} of epoch {learn.epoch}"): return   # the same on every rank
+    position = _position(learn, saver._tracker)
+    ranks = _gather(_rank_state(learn, position)) if _distributed() else None
+    if main_process(): _write(saver, _checkpoint_state(learn, learn.epoch, saver._fit_hypers, position, ranks))
+    if saver.stopping and _distributed(): _dist().barrier()       # no process leaves before the file is on disk
     if saver.stopping: saver.seconds_to_disk = time.monotonic() - saver.signal_time     # signal -> checkpoint on disk
 
 def _check_every(every_batches, every_seconds):
@@ -439,9 +512,6 @@ def _check_every(every_batches, every_seconds):
 
 def _check_setup(saver):
     "Errors, before any training, for a `SaveCheckpoint` that could not work in this fit."
-    if (saver.every_batches or saver.every_seconds) and _world_size() > 1:
-        raise ValueError("SaveCheckpoint writes inside an epoch in a single process only: in data-parallel "
-                         "training, leave out every_batches and every_seconds (it writes after every epoch).")
     if saver.monitor is None: return
     recorder = getattr(saver.learn, 'recorder', None)
     if not isinstance(recorder, Recorder):
@@ -499,13 +569,17 @@ class SaveCheckpoint(Callback):
     def after_batch(self):
         learn = self.learn
         if not learn.training or self._tracker is None or learn.interrupted: return
-        every = self.every_batches and learn.train_iter % self.every_batches == 0
-        if self.stopping or every or time.monotonic() >= self._due:
-            _save_position(self)
-        if self.stopping: _act_as_before(self, self.stopping)     # e.g. raise KeyboardInterrupt, now the batch is saved
+        every = bool(self.every_batches) and learn.train_iter % self.every_batches == 0
+        stop, due = self.stopping or 0, time.monotonic() >= self._due
+        if _distributed(): stop, due = _agree(stop, due)        # a signal to one rank stops all, at this batch
+        if stop and not self.stopping: self.stop_soon(stop)
+        if stop or every or due: _save_position(self)
+        if stop: _act_as_before(self, stop)                     # e.g. raise KeyboardInterrupt, now the batch is saved
     def after_train(self):
         self._in_train = False                                        # no batch boundary left in this epoch to stop at
-        if self.stopping: _act_as_before(self, self.stopping)
+        stop = self.stopping or 0
+        if _distributed() and not self.learn.interrupted: stop, = _agree(stop)
+        if stop: _act_as_before(self, stop)
     def after_fit(self): self._in_train = False; _release_signals(self)
 
     def after_epoch(self):
@@ -551,7 +625,7 @@ class ResumeCheckpoint(Callback):
 
     def before_fit(self):
         learn = self.learn
-        ckpt = read_checkpoint(self.path, check_finite=True)
+        ckpt = _this_rank(read_checkpoint(self.path, check_finite=True))
         _check_model(learn.model, ckpt); _check_opt(learn.opt, ckpt); _check_data(learn, ckpt)   # errors first, then warnings, then changes
         self._warn_if_called_differently(ckpt)
         try: self._restore(ckpt)
