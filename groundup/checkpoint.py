@@ -178,15 +178,16 @@ class SaveCheckpoint(Callback):
         stop = self.stopping or 0
         if _distributed() and not self.learn.interrupted: stop, = _agree(stop)
         if stop: _act_as_before(self, stop)
-    def after_fit(self): self._in_train = False; _release_signals(self)
+    def after_fit(self): _end_fit(self)
 
     def after_epoch(self):
         learn = self.learn
-        if not main_process() or learn.interrupted: return     # rank 0 writes for all; a half-trained epoch is not done
-        if not _saveable(self): return                        # never started, no batch trained, or weights not finite
-        improved = _improved(self)
-        state = _write(self, _checkpoint_state(learn, learn.epoch + 1, self._fit_hypers))
-        if improved: atomic_torch_save(state, self.best_path)
+        if learn.interrupted: return                           # a half-trained epoch is not done
+        if main_process() and _saveable(self):                 # rank 0 writes for all; a started, trained, finite epoch
+            improved = _improved(self)
+            state = _write(self, _checkpoint_state(learn, learn.epoch + 1, self._fit_hypers))
+            if improved: atomic_torch_save(state, self.best_path)
+        if _distributed(): _stop_if_agreed(self)              # a signal in validation: all ranks stop after the save
 
     def stop_soon(self, signum: int = signal.SIGINT):
         "Finish the training batch in progress, write a checkpoint at its end, then act on `signum` as before the fit."
@@ -509,9 +510,7 @@ class _EpochTracker:
             yield b
 
 
-# %% ../nbs/09_checkpoint.ipynb #e78aa4f5
-_STOP_SIGNALS = tuple(getattr(signal, s) for s in ('SIGINT', 'SIGTERM', 'SIGHUP') if hasattr(signal, s))
-
+# %% ../nbs/09_checkpoint.ipynb #f9f4ba75
 def _dist():
     "`torch.distributed` if this process is in a process group, else None."
     import torch.distributed as dist
@@ -538,18 +537,34 @@ def _gather(obj) -> list:
     d.all_gather_object(out, obj)
     return out
 
+
+# %% ../nbs/09_checkpoint.ipynb #e78aa4f5
+_STOP_SIGNALS = tuple(getattr(signal, s) for s in ('SIGINT', 'SIGTERM', 'SIGHUP') if hasattr(signal, s))
+
 def _catch_signals(saver):
     "For the fit, a stop signal during training asks `saver` to stop at the batch's end; elsewhere it acts as before."
     saver._handlers = {}
     if threading.current_thread() is not threading.main_thread(): return
-    def on_signal(signum, frame):
-        if saver._in_train and saver.stopping is None: saver.stop_soon(signum)
+    def on_signal(signum, frame):       # in data-parallel training, noted outside training too: the ranks stop together
+        if saver.stopping is None and (saver._in_train or _distributed()): saver.stop_soon(signum)
         else: _act_as_before(saver, signum, frame)                   # between epochs, or a second signal: at once
     for s in _STOP_SIGNALS:
         old = signal.getsignal(s)
         if old is signal.SIG_IGN or old is None: continue        # ignored (a background job's Ctrl-C): still ignored
         saver._handlers[s] = old
         signal.signal(s, on_signal)
+
+def _stop_if_agreed(saver):
+    "In data-parallel training: if any rank has noted a stop signal, every rank acts on it now."
+    stop, = _agree(saver.stopping or 0)
+    if stop: _act_as_before(saver, stop)
+
+def _end_fit(saver):
+    "After the fit: a signal noted after the ranks last agreed is acted on now; the handlers are put back."
+    saver._in_train = False
+    try:
+        if saver.stopping: _act_as_before(saver, saver.stopping)
+    finally: _release_signals(saver)
 
 def _release_signals(saver):
     for s, old in saver._handlers.items(): signal.signal(s, old)
