@@ -4,7 +4,7 @@ at the epoch's end). Prints each epoch's time, the ratio of the medians, and the
 
     python bench/checkpoint_overhead.py --epochs 4 --every 100 [--subset 20000] [--threads 2]
 """
-import argparse, statistics, tempfile, time
+import argparse, shutil, statistics, tempfile, time
 from pathlib import Path
 import torch
 from groundup.checkpoint import SaveCheckpoint
@@ -44,3 +44,4 @@ print(f"{len(learn.dls.train)} batches per epoch, {torch.get_num_threads()} thre
       f"saving every {a.every} batches, {statistics.median(off):.2f} s without: ratio {statistics.median(on) / statistics.median(off):.3f}")
 print(f"checkpoint {(out/'last.pt').stat().st_size / 1e6:.2f} MB; a write inside an epoch (state, serialise, fsync, rename): "
       f"median {statistics.median(writes) * 1000:.1f} ms over {len(writes)}")
+shutil.rmtree(out, ignore_errors=True)

@@ -23,78 +23,9 @@ from .training import rng_states, set_rng_states
 from .training import TensorLoader
 
 # %% auto #0
-__all__ = ['LAUNCHER_VARS', 'free_port', 'RankFailed', 'launch', 'launched', 'rank_distrib', 'num_distrib', 'setup_distributed',
-           'teardown_distributed', 'ShardedTensorLoader', 'UnpaddedShard', 'shard_loader', 'DistributedTrainer']
-
-# %% ../nbs/12_distributed.ipynb #4a2171cf
-def free_port(host: str = '127.0.0.1') -> int:
-    "A TCP port on `host` that nothing listens on now (the OS picks it)."
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
-
-class RankFailed(RuntimeError): "A process of a `launch` failed, died, or did not finish in time."
-
-def _child(fn, rank, world_size, port, threads, args, queue):
-    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE=str(world_size),
-                      LOCAL_RANK=str(rank), LOCAL_WORLD_SIZE=str(world_size))
-    torch.set_num_threads(threads)
-    try:
-        result = fn(rank, world_size, *args)
-        queue.put((rank, True, pickle.dumps(result)))
-    except BaseException as e:
-        queue.put((rank, False, f"{type(e).__name__}: {e}\n{traceback.format_exc()}"))
-    finally:
-        if dist.is_initialized(): dist.destroy_process_group()
-
-_PEER_FAILURE = ('connection closed by peer', 'connection reset by peer', 'timed out', 'timeout', 'broken pipe')
-def _is_peer_failure(text: str) -> bool:
-    "Does this error say that another rank went away (rather than what went wrong)?"
-    return any(w in text.split('\n')[0].lower() for w in _PEER_FAILURE)
-
-# %% ../nbs/12_distributed.ipynb #6c703c99
-def launch(fn, world_size: int = 2, *args, timeout: float = 60., port: int | None = None, threads: int = 1, grace: float = 5.) -> list:
-    "Run `fn(rank, world_size, *args)` in `world_size` forked processes with the launcher variables set; their results in rank order."
-    if not (isinstance(world_size, int) and world_size >= 1): raise ValueError(f"world_size must be an int >= 1, got {world_size!r}.")
-    if 'fork' not in mp.get_all_start_methods():
-        raise RuntimeError("launch forks this process, which this system cannot do (fork is for Linux and macOS): put the "
-                           "training in a script and start it with torchrun --nproc_per_node=N script.py.")
-    ctx = mp.get_context('fork')
-    queue, port = ctx.SimpleQueue(), port or free_port()
-    procs = [ctx.Process(target=_child, args=(fn, r, world_size, port, threads, args, queue), daemon=True) for r in range(world_size)]
-    for p in procs: p.start()
-    results, errors, deadline, first_error = {}, {}, time.monotonic() + timeout, None
-    try:
-        while len(results) + len(errors) < world_size:
-            now = time.monotonic()
-            if now > deadline or (first_error is not None and now > first_error + grace): break
-            if not queue.empty():
-                rank, ok, payload = queue.get()
-                if ok: results[rank] = pickle.loads(payload)
-                else: errors[rank] = payload; first_error = first_error or now
-                continue
-            for r, p in enumerate(procs):          # a process that died without a word (killed, os._exit, a crash in C)
-                if r not in results and r not in errors and p.exitcode is not None and queue.empty():
-                    errors[r] = f"the process exited with code {p.exitcode} without returning a result"
-                    first_error = first_error or now
-            time.sleep(0.01)
-    finally:
-        for p in procs:
-            if p.is_alive(): p.terminate()
-        for p in procs: p.join(5)
-    stuck = [r for r in range(world_size) if r not in results and r not in errors]
-    if errors:
-        # the cause: the first failure that is not a rank noticing that another one went away
-        first = next((r for r, e in errors.items() if not _is_peer_failure(e)), next(iter(errors)))
-        msg = (f"Rank {first} of {world_size} failed: {errors[first]}" +
-               ''.join(f"\nRank {r} also failed: {e.splitlines()[0]}" for r, e in sorted(errors.items()) if r != first) +
-               (f"\nRanks {stuck} were stopped: they were still waiting, most likely for rank {first} in a collective." if stuck else ''))
-        raise RankFailed(msg)
-    if stuck:
-        raise RankFailed(f"Ranks {stuck} of {world_size} did not finish within timeout={timeout}s and were stopped. A rank that waits "
-                         f"for ever is usually waiting in a collective (all_reduce, barrier) that another rank never reached; "
-                         f"or the work needs more time: raise timeout.")
-    return [results[r] for r in range(world_size)]
+__all__ = ['LAUNCHER_VARS', 'launched', 'rank_distrib', 'num_distrib', 'teardown_distributed', 'ShardedTensorLoader',
+           'UnpaddedShard', 'shard_loader', 'DistributedTrainer', 'free_port', 'RankFailed', 'launch',
+           'setup_distributed']
 
 # %% ../nbs/12_distributed.ipynb #6e858f38
 LAUNCHER_VARS = ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT')
@@ -111,50 +42,6 @@ def num_distrib() -> int:
     "The number of processes: from the process group if there is one, else `WORLD_SIZE`, else 1."
     return dist.get_world_size() if dist.is_available() and dist.is_initialized() else int(os.environ.get('WORLD_SIZE', 1))
 
-def _env_int(name):
-    v = os.environ[name]
-    try: return int(v)
-    except ValueError: raise ValueError(f"The launcher variable {name}={v!r} is not an integer.") from None
-
-def setup_distributed(rank: int | None = None, world_size: int | None = None, backend: str | None = None,
-                      timeout: float = 60., addr: str | None = None, port: int | None = None) -> tuple[int, int]:
-    "Join the process group: `rank` and `world_size` given, or read from `torchrun`'s variables; gloo on the CPU, nccl on CUDA; collectives fail after `timeout` seconds."
-    if dist.is_initialized(): raise RuntimeError("A process group already exists in this process: call teardown_distributed() first.")
-    if rank is None or world_size is None:
-        missing = [v for v in LAUNCHER_VARS if v not in os.environ and not (v == 'RANK' and rank is not None)
-                   and not (v == 'WORLD_SIZE' and world_size is not None) and not (v == 'MASTER_ADDR' and addr)
-                   and not (v == 'MASTER_PORT' and port)]
-        if missing:
-            raise RuntimeError(f"Cannot join a process group: the launcher variable(s) {', '.join(missing)} are not set. Start the "
-                               f"script with torchrun (torchrun --nproc_per_node=2 script.py), which sets {', '.join(LAUNCHER_VARS)} "
-                               f"and LOCAL_RANK, or pass rank=, world_size= and port= explicitly.")
-        rank = _env_int('RANK') if rank is None else rank
-        world_size = _env_int('WORLD_SIZE') if world_size is None else world_size
-    if not (isinstance(world_size, int) and world_size >= 1): raise ValueError(f"world_size must be an int >= 1, got {world_size!r}.")
-    if not (isinstance(rank, int) and 0 <= rank < world_size):
-        raise ValueError(f"rank must be an int in 0..{world_size - 1} (world_size={world_size}), got {rank!r}.")
-    addr = addr or os.environ.get('MASTER_ADDR', '127.0.0.1')
-    port = port or (int(os.environ['MASTER_PORT']) if 'MASTER_PORT' in os.environ else None)
-    if port is None: raise RuntimeError("No port to meet on: set MASTER_PORT (torchrun does), or pass port= (free_port() finds one).")
-    cuda = torch.cuda.is_available()
-    backend = backend or ('nccl' if cuda else 'gloo')
-    if backend == 'nccl':
-        if not cuda: raise RuntimeError("The nccl backend needs CUDA, and there is no GPU here: use backend='gloo'.")
-        torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', rank)) % torch.cuda.device_count())
-    try:
-        dist.init_process_group(backend, init_method=f"tcp://{addr}:{port}", rank=rank, world_size=world_size,
-                                timeout=timedelta(seconds=timeout))
-    except Exception as e:
-        text = str(e)
-        if 'EADDRINUSE' in text or 'address already in use' in text.lower():
-            raise RuntimeError(f"Port {port} on {addr} is already in use, so rank 0 cannot listen on it: pick another "
-                               f"MASTER_PORT (torchrun --master_port), or free_port() for a free one.") from e
-        if 'timed out' in text.lower() or 'timeout' in text.lower():
-            raise RuntimeError(f"Rank {rank} waited {timeout}s at {addr}:{port} for all {world_size} processes to join, and they "
-                               f"did not: were all {world_size} started, with the same MASTER_ADDR and MASTER_PORT? ({type(e).__name__}: "
-                               f"{text.splitlines()[0]})") from e
-        raise
-    return rank, world_size
 
 # %% ../nbs/12_distributed.ipynb #97c12ea5
 def teardown_distributed():
@@ -280,56 +167,71 @@ class DistributedTrainer(Callback):
         t = t.tolist()
         return t[0], int(round(t[1])), t[2:]
 
-    def before_epoch(self):
-        if self._resume_rngs is not None:                 # a resumed fit: each rank's own generators, as they were
-            set_rng_states(self._resume_rngs[self.rank], self.learn)
-            self._resume_rngs = None
-        sampler = getattr(self.learn.dls.train, 'sampler', None)
-        if isinstance(sampler, DistributedSampler): sampler.set_epoch(self.learn.epoch)
 
-    def before_train(self): self.learn.model = self.ddp
-    def after_train(self): self.learn.model = self.module        # validation and everything between epochs: the plain model
-    def after_epoch(self):
-        if self.learn.interrupted: return
-        self._rngs = [None] * self.world_size
-        dist.all_gather_object(self._rngs, rng_states(self.learn))   # for a checkpoint: every rank's generators
+# %% ../nbs/12_distributed.ipynb #5548de2a
+@patch
+def before_epoch(self: DistributedTrainer):
+    if self._resume_rngs is not None:                 # a resumed fit: each rank's own generators, as they were
+        set_rng_states(self._resume_rngs[self.rank], self.learn)
+        self._resume_rngs = None
+    sampler = getattr(self.learn.dls.train, 'sampler', None)
+    if isinstance(sampler, DistributedSampler): sampler.set_epoch(self.learn.epoch)
 
-    def _agree(self, exc):
-        "The most severe cancel any rank raised before the backward pass (0 for none), the same on every rank."
-        code = torch.tensor([_SEVERITY.get(type(exc), 0)], device=self.device if dist.get_backend() == 'nccl' else 'cpu')
-        dist.all_reduce(code, op=dist.ReduceOp.MAX)
-        return int(code.item())
+@patch
+def before_train(self: DistributedTrainer): self.learn.model = self.ddp
 
-    def after_loss(self):
-        learn = self.learn
-        gbs = getattr(learn.dl, 'last_global_bs', None)        # uneven shards: weight for the global batch's average
-        if learn.training and gbs: learn.loss_grad = learn.loss_grad * (batch_size(learn) * self.world_size / gbs)
+@patch
+def after_train(self: DistributedTrainer): self.learn.model = self.module    # validation, between epochs: plain
 
-    def _one_batch(self):
-        "`Learner.one_batch`, inside DDP's `no_sync()` while gradients accumulate, with cancels agreed by every rank."
-        learn = self.learn
-        if not learn.training: return Learner.one_batch(learn)
-        gacc, self.agreed = self._gacc, not self.sync_cancel
-        accumulate = gacc is not None and gacc.count + batch_size(learn) < gacc.n_acc
-        with self.ddp.no_sync() if accumulate else nullcontext():
-            try: Learner.one_batch(learn)
-            except CANCEL_EXCEPTIONS as e:
-                if self.agreed or type(e) not in _SEVERITY: raise       # agreed already, or not one ranks agree on
-                self.agreed, code = True, self._agree(e)                # raised before the backward pass: tell all
-                raise e if _SEVERITY[type(e)] == code else _BY_SEVERITY[code]()
+@patch
+def after_epoch(self: DistributedTrainer):
+    if self.learn.interrupted: return
+    self._rngs = [None] * self.world_size
+    dist.all_gather_object(self._rngs, rng_states(self.learn))   # for a checkpoint: every rank's generators
 
-    def after_fit(self):
-        learn = self.learn
-        unwinding = sys.exc_info()[1]
-        learn.__dict__.pop('one_batch', None)
-        learn.model, learn.dls = self.module, self._dls
-        recorder = getattr(learn, 'recorder', None)
-        if isinstance(recorder, Recorder) and recorder.all_reduce == self._sum_over_ranks: recorder.all_reduce = None
-        self.ddp = None
-        if unwinding is None: dist.barrier()              # rank 0's files are written before any rank goes on
-        elif not isinstance(unwinding, CANCEL_EXCEPTIONS) and any(w in str(unwinding).lower() for w in ('timed out', 'timeout')):
-            unwinding.add_note(f"Rank {self.rank} waited longer than the process group's timeout in a collective: another rank "
-                               f"has most likely failed or stopped. Look for its error above.")
+@patch
+def _agree(self: DistributedTrainer, exc):
+    "The most severe cancel any rank raised before the backward pass (0 for none), the same on every rank."
+    code = torch.tensor([_SEVERITY.get(type(exc), 0)], device=self.device if dist.get_backend() == 'nccl' else 'cpu')
+    dist.all_reduce(code, op=dist.ReduceOp.MAX)
+    return int(code.item())
+
+@patch
+def after_loss(self: DistributedTrainer):
+    learn = self.learn
+    gbs = getattr(learn.dl, 'last_global_bs', None)        # uneven shards: weight for the global batch's average
+    if learn.training and gbs: learn.loss_grad = learn.loss_grad * (batch_size(learn) * self.world_size / gbs)
+
+
+# %% ../nbs/12_distributed.ipynb #e5f079d0
+@patch
+def _one_batch(self: DistributedTrainer):
+    "`Learner.one_batch`, inside DDP's `no_sync()` while gradients accumulate, with cancels agreed by every rank."
+    learn = self.learn
+    if not learn.training: return Learner.one_batch(learn)
+    gacc, self.agreed = self._gacc, not self.sync_cancel
+    accumulate = gacc is not None and gacc.count + batch_size(learn) < gacc.n_acc
+    with self.ddp.no_sync() if accumulate else nullcontext():
+        try: Learner.one_batch(learn)
+        except CANCEL_EXCEPTIONS as e:
+            if self.agreed or type(e) not in _SEVERITY: raise       # agreed already, or not one ranks agree on
+            self.agreed, code = True, self._agree(e)                # raised before the backward pass: tell all
+            raise e if _SEVERITY[type(e)] == code else _BY_SEVERITY[code]()
+
+@patch
+def after_fit(self: DistributedTrainer):
+    learn = self.learn
+    unwinding = sys.exc_info()[1]
+    learn.__dict__.pop('one_batch', None)
+    learn.model, learn.dls = self.module, self._dls
+    recorder = getattr(learn, 'recorder', None)
+    if isinstance(recorder, Recorder) and recorder.all_reduce == self._sum_over_ranks: recorder.all_reduce = None
+    self.ddp = None
+    if unwinding is None: dist.barrier()              # rank 0's files are written before any rank goes on
+    elif not isinstance(unwinding, CANCEL_EXCEPTIONS) and any(w in str(unwinding).lower() for w in ('timed out', 'timeout')):
+        unwinding.add_note(f"Rank {self.rank} waited longer than the process group's timeout in a collective: another rank "
+                           f"has most likely failed or stopped. Look for its error above.")
+
 
 # %% ../nbs/12_distributed.ipynb #8ea86d9a
 @patch
@@ -347,3 +249,119 @@ def distrib_ctx(self: Learner, rank: int | None = None, world_size: int | None =
     finally:
         self.remove_cb(cb)
         if created: teardown_distributed()
+
+# %% ../nbs/12_distributed.ipynb #4a2171cf
+def free_port(host: str = '127.0.0.1') -> int:
+    "A TCP port on `host` that nothing listens on now (the OS picks it)."
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+class RankFailed(RuntimeError): "A process of a `launch` failed, died, or did not finish in time."
+
+def _child(fn, rank, world_size, port, threads, args, queue):
+    os.environ.update(MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE=str(world_size),
+                      LOCAL_RANK=str(rank), LOCAL_WORLD_SIZE=str(world_size))
+    torch.set_num_threads(threads)
+    try:
+        result = fn(rank, world_size, *args)
+        queue.put((rank, True, pickle.dumps(result)))
+    except BaseException as e:
+        queue.put((rank, False, f"{type(e).__name__}: {e}\n{traceback.format_exc()}"))
+    finally:
+        if dist.is_initialized(): dist.destroy_process_group()
+
+_PEER_FAILURE = ('connection closed by peer', 'connection reset by peer', 'timed out', 'timeout', 'broken pipe')
+def _is_peer_failure(text: str) -> bool:
+    "Does this error say that another rank went away (rather than what went wrong)?"
+    return any(w in text.split('\n')[0].lower() for w in _PEER_FAILURE)
+
+# %% ../nbs/12_distributed.ipynb #6c703c99
+def launch(fn, world_size: int = 2, *args, timeout: float = 60., port: int | None = None, threads: int = 1, grace: float = 5.) -> list:
+    "Run `fn(rank, world_size, *args)` in `world_size` forked processes with the launcher variables set; their results in rank order."
+    if not (isinstance(world_size, int) and world_size >= 1): raise ValueError(f"world_size must be an int >= 1, got {world_size!r}.")
+    if 'fork' not in mp.get_all_start_methods():
+        raise RuntimeError("launch forks this process, which this system cannot do (fork is for Linux and macOS): put the "
+                           "training in a script and start it with torchrun --nproc_per_node=N script.py.")
+    ctx = mp.get_context('fork')
+    queue, port = ctx.SimpleQueue(), port or free_port()
+    procs = [ctx.Process(target=_child, args=(fn, r, world_size, port, threads, args, queue), daemon=True) for r in range(world_size)]
+    for p in procs: p.start()
+    results, errors, deadline, first_error = {}, {}, time.monotonic() + timeout, None
+    try:
+        while len(results) + len(errors) < world_size:
+            now = time.monotonic()
+            if now > deadline or (first_error is not None and now > first_error + grace): break
+            if not queue.empty():
+                rank, ok, payload = queue.get()
+                if ok: results[rank] = pickle.loads(payload)
+                else: errors[rank] = payload; first_error = first_error or now
+                continue
+            for r, p in enumerate(procs):          # a process that died without a word (killed, os._exit, a crash in C)
+                if r not in results and r not in errors and p.exitcode is not None and queue.empty():
+                    errors[r] = f"the process exited with code {p.exitcode} without returning a result"
+                    first_error = first_error or now
+            time.sleep(0.01)
+    finally:
+        for p in procs:
+            if p.is_alive(): p.terminate()
+        for p in procs: p.join(5)
+    stuck = [r for r in range(world_size) if r not in results and r not in errors]
+    if errors:
+        # the cause: the first failure that is not a rank noticing that another one went away
+        first = next((r for r, e in errors.items() if not _is_peer_failure(e)), next(iter(errors)))
+        msg = (f"Rank {first} of {world_size} failed: {errors[first]}" +
+               ''.join(f"\nRank {r} also failed: {e.splitlines()[0]}" for r, e in sorted(errors.items()) if r != first) +
+               (f"\nRanks {stuck} were stopped: they were still waiting, most likely for rank {first} in a collective." if stuck else ''))
+        raise RankFailed(msg)
+    if stuck:
+        raise RankFailed(f"Ranks {stuck} of {world_size} did not finish within timeout={timeout}s and were stopped. A rank that waits "
+                         f"for ever is usually waiting in a collective (all_reduce, barrier) that another rank never reached; "
+                         f"or the work needs more time: raise timeout.")
+    return [results[r] for r in range(world_size)]
+
+# %% ../nbs/12_distributed.ipynb #0e659752
+def _env_int(name):
+    v = os.environ[name]
+    try: return int(v)
+    except ValueError: raise ValueError(f"The launcher variable {name}={v!r} is not an integer.") from None
+
+def setup_distributed(rank: int | None = None, world_size: int | None = None, backend: str | None = None,
+                      timeout: float = 60., addr: str | None = None, port: int | None = None) -> tuple[int, int]:
+    "Join the process group: `rank` and `world_size` given, or read from `torchrun`'s variables; gloo on the CPU, nccl on CUDA; collectives fail after `timeout` seconds."
+    if dist.is_initialized(): raise RuntimeError("A process group already exists in this process: call teardown_distributed() first.")
+    if rank is None or world_size is None:
+        missing = [v for v in LAUNCHER_VARS if v not in os.environ and not (v == 'RANK' and rank is not None)
+                   and not (v == 'WORLD_SIZE' and world_size is not None) and not (v == 'MASTER_ADDR' and addr)
+                   and not (v == 'MASTER_PORT' and port)]
+        if missing:
+            raise RuntimeError(f"Cannot join a process group: the launcher variable(s) {', '.join(missing)} are not set. Start the "
+                               f"script with torchrun (torchrun --nproc_per_node=2 script.py), which sets {', '.join(LAUNCHER_VARS)} "
+                               f"and LOCAL_RANK, or pass rank=, world_size= and port= explicitly.")
+        rank = _env_int('RANK') if rank is None else rank
+        world_size = _env_int('WORLD_SIZE') if world_size is None else world_size
+    if not (isinstance(world_size, int) and world_size >= 1): raise ValueError(f"world_size must be an int >= 1, got {world_size!r}.")
+    if not (isinstance(rank, int) and 0 <= rank < world_size):
+        raise ValueError(f"rank must be an int in 0..{world_size - 1} (world_size={world_size}), got {rank!r}.")
+    addr = addr or os.environ.get('MASTER_ADDR', '127.0.0.1')
+    port = port or (int(os.environ['MASTER_PORT']) if 'MASTER_PORT' in os.environ else None)
+    if port is None: raise RuntimeError("No port to meet on: set MASTER_PORT (torchrun does), or pass port= (free_port() finds one).")
+    cuda = torch.cuda.is_available()
+    backend = backend or ('nccl' if cuda else 'gloo')
+    if backend == 'nccl':
+        if not cuda: raise RuntimeError("The nccl backend needs CUDA, and there is no GPU here: use backend='gloo'.")
+        torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', rank)) % torch.cuda.device_count())
+    try:
+        dist.init_process_group(backend, init_method=f"tcp://{addr}:{port}", rank=rank, world_size=world_size,
+                                timeout=timedelta(seconds=timeout))
+    except Exception as e:
+        text = str(e)
+        if 'EADDRINUSE' in text or 'address already in use' in text.lower():
+            raise RuntimeError(f"Port {port} on {addr} is already in use, so rank 0 cannot listen on it: pick another "
+                               f"MASTER_PORT (torchrun --master_port), or free_port() for a free one.") from e
+        if 'timed out' in text.lower() or 'timeout' in text.lower():
+            raise RuntimeError(f"Rank {rank} waited {timeout}s at {addr}:{port} for all {world_size} processes to join, and they "
+                               f"did not: were all {world_size} started, with the same MASTER_ADDR and MASTER_PORT? ({type(e).__name__}: "
+                               f"{text.splitlines()[0]})") from e
+        raise
+    return rank, world_size
