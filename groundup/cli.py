@@ -651,12 +651,15 @@ def run():
 class EpochProbe(Callback):
     "Stamps the start of the first `n` training and `n` validation batches and the end of each phase; ends the phase."
     def __init__(self, n: int = 6): self.n, self.stamps = n, {True: [], False: []}
+    def _stamp(self, training: bool):
+        if torch.cuda.is_available(): torch.cuda.synchronize()      # a GPU's work is queued: time it done
+        self.stamps[training].append(_clock())
     def before_batch(self):
-        stamps = self.stamps[self.learn.training]
-        if len(stamps) == self.n: raise CancelTrainException() if self.learn.training else CancelValidException()
-        stamps.append(_clock())
-    def after_train(self): self.stamps[True].append(_clock())
-    def after_validate(self): self.stamps[False].append(_clock())
+        if len(self.stamps[self.learn.training]) == self.n:
+            raise CancelTrainException() if self.learn.training else CancelValidException()
+        self._stamp(self.learn.training)
+    def after_train(self): self._stamp(True)
+    def after_validate(self): self._stamp(False)
     def seconds(self, training: bool) -> tuple[float, float]:
         "`(seconds a batch, warm-up)`: the mean after the first (the first, if alone), and how much longer it took"
         stamps = self.stamps[training]
