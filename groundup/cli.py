@@ -333,7 +333,8 @@ def _header(args, learn, data, lr: float) -> str:
            f"warm-up {plan['once_s']:.3g} s, {plan['spent_s']:.3g} s spent)" if plan else '')
     procs = f" on {args.world_size} processes" if args.world_size > 1 else ''
     bs = f"bs {args.bs} per process, {args.bs * args.world_size} in all" if args.world_size > 1 else f"bs {args.bs}"
-    return (f"training {args.epochs} epochs{fit} on {len(data.x_train)} images{procs} ({args.opt}, lr {lr:.3g}, {bs}, "
+    epochs = f"{args.epochs} epoch{'s' * (args.epochs != 1)}"
+    return (f"training {epochs}{fit} on {len(data.x_train)} images{procs} ({args.opt}, lr {lr:.3g}, {bs}, "
             f"{'bf16' if args.bf16 else 'fp32'}, {torch.get_num_threads()} thread(s)); output in {args.out}")
 
 # %% ../nbs/13_cli.ipynb #5dcc9cbf
@@ -402,8 +403,8 @@ def _fit_and_score(args, learn, data, nan_guard, ckpt, lr: float, start: float |
     metrics = write_outputs(learn, args.out, learn.run_config.config, lr, time.perf_counter() - fit_start, test,
                             budget_used=used)
     budget = f"; {used:.1f} s of the --budget {args.budget:g} s" if used is not None else ''
-    print(f"{_summary(metrics)} after {args.epochs} epochs ({metrics['train_time_s']:.1f} s of training{budget}); "
-          f"outputs in {args.out}")
+    print(f"{_summary(metrics)} after {args.epochs} epoch{'s' * (args.epochs != 1)} ({metrics['train_time_s']:.1f} s "
+          f"of training{budget}); outputs in {args.out}")
     return 0
 
 def test_score(learn, data, tta: str = 'none') -> dict:
