@@ -25,8 +25,8 @@ import groundup.lr_finder  # noqa: F401  (adds Learner.lr_find)
 import groundup.mixed_precision  # noqa: F401  (adds Learner.to_bf16)
 from .checkpoint import CheckpointError, SaveCheckpoint, read_checkpoint
 from .datasets import FASHION_MNIST_FILES, DatasetError, atomic_write_bytes, default_cache_dir
-from .learner import (Callback, CancelTrainException, CancelValidException, CSVLogger, ProgressCallback,
-                              TensorBoardLogger, TerminateOnNaN)
+from .learner import Callback, CancelTrainException, CancelValidException, CSVLogger, ProgressCallback
+from .learner import TensorBoardLogger, TerminateOnNaN
 from .optimizer import SGD, Adam, RAdam
 from .speedrun import PRESETS, TTA_VIEWS, bf16_available, evaluate_test, fashion_tensors, recipe, recipe_learner
 from .training import TensorLoader, accuracy
