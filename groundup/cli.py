@@ -463,9 +463,6 @@ def check_args(parser: argparse.ArgumentParser, args: argparse.Namespace):
     if args.data is not None and not args.data.is_dir():
         parser.error(f"--data {args.data} is not a folder; give the folder that holds the Fashion-MNIST IDX files.")
     world = getattr(args, 'world_size', 1)
-    if world > 1 and (getattr(args, 'save_every_batches', None) or getattr(args, 'save_every_seconds', None)):
-        parser.error(f"--save-every-batches and --save-every-seconds save inside epochs in a single process only; "
-                     f"under torchrun ({world} processes) the run saves after every epoch: leave them out.")
     if world > 1 and getattr(args, 'budget', None):
         parser.error(f"--budget probes this machine in one process; under torchrun ({world} processes) give --epochs "
                      "(or a --preset).")

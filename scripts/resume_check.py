@@ -47,14 +47,6 @@ import groundup.cli as cli
 from groundup.learner import Callback
 from groundup.distributed import rank_distrib
 at, sig, target, report = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
-real_check_args = cli.check_args
-def check_args(parser, args):
-    "The CLI's checks, but for its refusal of --save-every-batches under torchrun, which SaveCheckpoint now supports."
-    keep = args.save_every_batches, args.save_every_seconds
-    args.save_every_batches = args.save_every_seconds = None
-    try: real_check_args(parser, args)
-    finally: args.save_every_batches, args.save_every_seconds = keep
-cli.check_args = check_args
 class SignalAt(Callback):
     "At the start of training batch `at`: signal `sig` to this rank (rank0, rank1, both) or to torchrun (agent)."
     order = -100
@@ -134,11 +126,13 @@ DDP_PLAN = [(signal.SIGTERM, 'agent'), (signal.SIGINT, 'rank1'), (signal.SIGKILL
 def ddp_cases(a, train, root: Path, chooser) -> tuple[int, int]:
     "The torchrun cases: (bit-equal, cases)."
     child = root/'child_ddp.py'
+    i = train.index('--bs')                     # groundup-train's --bs is per process: keep the global batch at a.bs
+    train = [*train[:i + 1], str(a.bs // 2), *train[i + 2:]]
     child.write_text(CHILD_DDP)
     ref = run_ddp(train, -1, 0, 'none', root/'ddp_reference', root/'ddp_reference.json', child)
     if ref.returncode != 0: sys.exit(f"the uninterrupted torchrun run failed:\n{ref.stdout[-2000:]}\n{ref.stderr[-3000:]}")
     print(f"torchrun --nproc_per_node=2: {ref.stdout.strip().splitlines()[0]}")
-    n_iter = -(-a.subset // a.bs)               # global batches of --bs, each split between the 2 processes
+    n_iter = -(-a.subset // a.bs)               # global batches of a.bs, each split between the 2 processes
     batches = pick_batches(chooser, n_iter, a.epochs, a.ddp_cases)
     print(f"{'case':>4} {'batch':>6} {'epoch':>5} {'iter':>4} {'signal':>7} {'to':>6} {'exit':>5} {'resumed at':>18} "
           f"{'to disk s':>9} {'bit-equal':>9}")
