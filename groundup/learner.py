@@ -160,15 +160,6 @@ class CallbackHost:
     def __call__(self, event: str):
         for handler in (self._handlers or self.handlers())[event]: handler()
 
-# %% ../nbs/04_callbacks.ipynb #23927c96
-def _run_all(handlers: list, event: str, unwinding: BaseException | None = None):
-    "Run every handler of `event`, even if one fails; then `_raise_failures` (in the appendix) deals with the failures."
-    failed = []
-    for handler in handlers:
-        try: handler()
-        except BaseException as e: failed.append((handler, e))
-    if failed: _raise_failures(failed, event, unwinding)
-
 # %% ../nbs/04_callbacks.ipynb #981306e9
 def is_number(v) -> bool: return isinstance(v, (int, float)) and not isinstance(v, bool)
 
@@ -224,6 +215,15 @@ def run_stage(learn, name: str, body):
         raise
     handlers = (learn._handlers or learn.handlers())[after]    # read again: a callback may have joined meanwhile
     if handlers: _run_all(handlers, after)
+
+# %% ../nbs/04_callbacks.ipynb #23927c96
+def _run_all(handlers: list, event: str, unwinding: BaseException | None = None):
+    "Run every handler of `event`, even if one fails; then `_raise_failures` (in the appendix) deals with the failures."
+    failed = []
+    for handler in handlers:
+        try: handler()
+        except BaseException as e: failed.append((handler, e))
+    if failed: _raise_failures(failed, event, unwinding)
 
 # %% ../nbs/04_callbacks.ipynb #4a0c4b3c
 class Learner(CallbackHost):
@@ -632,8 +632,8 @@ class Recorder(_BatchLog):
         self._row['train_loss'] = loss = means[0]
         if not math.isfinite(loss) and not self.learn.interrupted:
             warnings.warn(f"The training loss of epoch {self.epoch} is {loss}: training has diverged, and the weights "
-                          f"are probably not finite. Lower the learning rate, or add TerminateOnNaN() to stop at the "
-                          f"first bad batch.")
+                          f"are probably not finite. Lower the learning rate, or add the callback TerminateOnNaN() "
+                          f"(from groundup.callbacks import TerminateOnNaN) to stop at the first bad batch.")
     def after_validate(self):
         means = self._end_phase('valid')
         if means is None: return
