@@ -171,8 +171,7 @@ def _check_lr(lr):
     return lr
 
 def make_opt(opt_func, model: nn.Module, lr, splitter=None):
-    """`opt_func` over `model`'s parameters; with a `splitter`, or a learning rate per group, in parameter groups
-    (`_grouped_opt`, in the appendix)."""
+    "`opt_func` over `model`'s parameters; with a `splitter`, or a learning rate per group, in groups (`_grouped_opt`)."
     if splitter is None and not isinstance(lr, (slice, list, tuple)): return opt_func(model.parameters(), lr=lr)
     return _grouped_opt(opt_func, model, lr, splitter)
 
@@ -218,7 +217,7 @@ def run_stage(learn, name: str, body):
 
 # %% ../nbs/04_callbacks.ipynb #23927c96
 def _run_all(handlers: list, event: str, unwinding: BaseException | None = None):
-    "Run every handler of `event`, even if one fails; then `_raise_failures` (in the appendix) deals with the failures."
+    "Run every handler of `event`, even if one fails; then `_raise_failures` decides what becomes of the failures."
     failed = []
     for handler in handlers:
         try: handler()
