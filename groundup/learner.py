@@ -5,17 +5,13 @@
 # %% ../nbs/04_callbacks.ipynb #85ec7e46
 from __future__ import annotations
 
-import contextlib, math, os, re, shutil, sys, time, warnings
-from collections import defaultdict
+import contextlib, math, re
 
 import torch
-import torch.distributed as dist
-from fastcore.basics import patch
 import torch.nn.functional as F
 from torch import nn
-from torch.utils.data import DataLoader
 
-from .training import TensorLoader, get_dls
+from .training import TensorLoader
 
 # %% auto #0
 __all__ = ['CANCEL_EXCEPTIONS', 'EVENTS', 'CANCEL_EVENTS', 'DataLoaders', 'CancelFitException', 'CancelEpochException',
@@ -38,17 +34,9 @@ class DataLoaders:
                      generator: torch.Generator | None = None):
         """`TensorLoader`s over in-memory tensors: shuffled training batches of `bs`, validation batches of `valid_bs`
         (default `2*bs`)."""
-        if (x_valid is None) != (y_valid is None):
-            got = "x_valid without y_valid" if y_valid is None else "y_valid without x_valid"
-            raise ValueError(f"from_tensors got {got}: pass both validation tensors, or neither (no validation set).")
+        if (x_valid is None) != (y_valid is None): raise _half_validation(y_valid is None)
         valid = None if x_valid is None else TensorLoader(x_valid, y_valid, bs=valid_bs or 2 * bs)
         return cls(TensorLoader(x_train, y_train, bs=bs, shuffle=True, generator=generator), valid)
-
-    @classmethod
-    def from_datasets(cls, train_ds, valid_ds=None, bs: int = 64, **kwargs):
-        "PyTorch `DataLoader`s over any datasets (see `get_dls`)."
-        if valid_ds is None: return cls(DataLoader(train_ds, batch_size=bs, shuffle=True, **kwargs))
-        return cls(*get_dls(train_ds, valid_ds, bs, **kwargs))
 
 # %% ../nbs/04_callbacks.ipynb #127ce9c3
 class CancelFitException(Exception): "Stop training now; then `after_cancel_fit`, `after_fit` run."
@@ -56,10 +44,8 @@ class CancelEpochException(Exception): "Skip the rest of this epoch; then `after
 class CancelTrainException(Exception): "Skip the rest of this epoch's training; `after_cancel_train`, `after_train`."
 class CancelValidException(Exception): "Skip the rest of this validation; `after_cancel_validate`, `after_validate`."
 class CancelBatchException(Exception): "Skip the rest of this batch; then `after_cancel_batch`, `after_batch` run."
-class CancelBackwardException(Exception):
-    "Raise in `before_backward` to skip this batch's backward pass; then `after_cancel_backward`, `after_backward` run."
-class CancelStepException(Exception):
-    "Raise in `before_step` to skip this batch's optimizer step; then `after_cancel_step`, `after_step` run."
+class CancelBackwardException(Exception): "Skip this batch's backward pass; `after_cancel_backward`, `after_backward`."
+class CancelStepException(Exception): "Skip this batch's optimizer step; then `after_cancel_step`, `after_step` run."
 
 CANCEL_EXCEPTIONS = (CancelFitException, CancelEpochException, CancelTrainException, CancelValidException,
                      CancelBatchException, CancelBackwardException, CancelStepException)
@@ -70,9 +56,7 @@ EVENTS = ('before_fit', 'before_epoch', 'before_train', 'before_batch', 'after_p
           'after_validate', 'after_epoch', 'after_fit')
 CANCEL_EVENTS = ('after_cancel_batch', 'after_cancel_backward', 'after_cancel_step', 'after_cancel_train',
                  'after_cancel_validate', 'after_cancel_epoch', 'after_cancel_fit')
-_CANCEL_OF = {'fit': CancelFitException, 'epoch': CancelEpochException, 'train': CancelTrainException,
-              'validate': CancelValidException, 'batch': CancelBatchException, 'backward': CancelBackwardException,
-              'step': CancelStepException}
+_CANCEL_OF = dict(zip(('fit', 'epoch', 'train', 'validate', 'batch', 'backward', 'step'), CANCEL_EXCEPTIONS))
 _EVENT_NAMES = {s: (f'before_{s}', f'after_{s}', f'after_cancel_{s}') for s in _CANCEL_OF}
 
 # %% ../nbs/04_callbacks.ipynb #3a949bdc
@@ -110,8 +94,7 @@ def _named(cb, attr) -> tuple:
     refs = _as_tuple(getattr(type(cb), attr))
     for ref in refs:
         if isinstance(ref, str) and ref not in {c.__name__ for c in _callback_classes()}:
-            raise ValueError(f"{type(cb).__name__}.{attr} names {ref!r}, which is no Callback class. "
-                             f"Check the spelling, or pass the class itself.")
+            raise _no_such_callback(cb, attr, ref)
     return refs
 
 def _is(cb, refs) -> bool: return any(type(cb).__name__ == r if isinstance(r, str) else isinstance(cb, r) for r in refs)
@@ -129,8 +112,7 @@ def sort_callbacks(cbs) -> list:
             first = min((j for j, o in enumerate(cbs) if o is not cb and _is(o, before[id(cb)])), default=len(cbs))
             if last > i or first < i: cbs.insert(last if last > i else first, cbs.pop(i)); moved = True
         if not moved: return cbs
-    raise ValueError("These callbacks' run_before/run_after form a cycle, so no order satisfies them all: "
-                     f"{[type(cb).__name__ for cb in cbs if after[id(cb)] or before[id(cb)]]}.")
+    raise _cycle([cb for cb in cbs if after[id(cb)] or before[id(cb)]])
 
 # %% ../nbs/04_callbacks.ipynb #6cf2f5d7
 class CallbackHost:
@@ -141,8 +123,7 @@ class CallbackHost:
         if isinstance(cb, type): cb = cb()
         if not isinstance(cb, Callback): raise TypeError(f"{cb!r} is not a Callback instance.")
         existing = getattr(self, cb.name, None)
-        if existing is not None and not isinstance(existing, Callback):
-            raise _hides_attribute(cb)
+        if existing is not None and not isinstance(existing, Callback): raise _hides_attribute(cb)
         if isinstance(existing, Callback): self.remove_cb(existing)
         cb.learn = self
         setattr(self, cb.name, cb)
@@ -155,8 +136,7 @@ class CallbackHost:
         return self
 
     def remove_cb(self, cb: Callback):
-        if self._fitting and cb.name in ('train_eval', 'recorder') and cb in self.cbs:
-            raise _cannot_remove(cb)
+        if self._fitting and cb.name in ('train_eval', 'recorder') and cb in self.cbs: raise _cannot_remove(cb)
         if cb in self.cbs: self.cbs.remove(cb)
         if self.__dict__.get(cb.name) is cb: delattr(self, cb.name)
         cb.learn, self._handlers = None, None
@@ -180,26 +160,6 @@ class CallbackHost:
     def __call__(self, event: str):
         for handler in (self._handlers or self.handlers())[event]: handler()
 
-# %% ../nbs/04_callbacks.ipynb #23927c96
-def _run_all(handlers: list, event: str, unwinding: BaseException | None = None):
-    """Run every handler of `event`, even if one fails. While `unwinding` unwinds the loop, a failure becomes a note on
-    it; else the first is raised."""
-    failed = []
-    for handler in handlers:
-        try: handler()
-        except BaseException as e:
-            if unwinding is None or not isinstance(e, CANCEL_EXCEPTIONS):  # a cancel while unwinding changes nothing
-                failed.append((handler, e))
-    if not failed: return
-    def note(h, e): return f"{type(h.__self__).__name__}.{event} also failed: {type(e).__name__}: {e}"
-    if unwinding is not None and not isinstance(unwinding, CANCEL_EXCEPTIONS):
-        for h, e in failed: unwinding.add_note("While this unwound the training loop, " + note(h, e))
-        return                                              # the caller re-raises the original exception
-    bugs = [(h, e) for h, e in failed if not isinstance(e, CANCEL_EXCEPTIONS)]
-    first = (bugs or failed)[0][1]                          # a bug comes before a cancel
-    for h, e in bugs[1:]: first.add_note(note(h, e))
-    raise first
-
 # %% ../nbs/04_callbacks.ipynb #981306e9
 def is_number(v) -> bool: return isinstance(v, (int, float)) and not isinstance(v, bool)
 
@@ -207,26 +167,21 @@ def _check_lr(lr):
     values = [lr.start, lr.stop] if isinstance(lr, slice) else list(lr) if isinstance(lr, (list, tuple)) else [lr]
     for v in values:
         if is_number(v) and not (math.isfinite(v) and v >= 0):
-            where = f" (in {lr})." if len(values) > 1 else "."
-            raise ValueError(f"The learning rate must be a finite number >= 0, got {v}{where}")
+            raise _bad_lr(v, lr if len(values) > 1 else None)
     return lr
 
 def make_opt(opt_func, model: nn.Module, lr, splitter=None):
-    """`opt_func` over `model`'s parameters, in the groups `splitter(model)` returns (one by default), a learning rate
-    each."""
+    "`opt_func` over `model`'s parameters; with a `splitter`, or a learning rate per group, in groups (`_grouped_opt`)."
     if splitter is None and not isinstance(lr, (slice, list, tuple)): return opt_func(model.parameters(), lr=lr)
-    groups = [list(g) for g in (splitter(model) if splitter else [model.parameters()])]
-    lrs = lrs_for_groups(lr, len(groups))
-    return opt_func([{'params': g, 'lr': lr} for g, lr in zip(groups, lrs)], lr=lrs[-1])
+    return _grouped_opt(opt_func, model, lr, splitter)
 
 # %% ../nbs/04_callbacks.ipynb #98b66d13
 def _check_dls(dls):
-    if not hasattr(dls, 'train') or not hasattr(dls, 'n_inp'):
-        raise _not_dataloaders(dls)
+    if not hasattr(dls, 'train') or not hasattr(dls, 'n_inp'): raise _not_dataloaders(dls)
     return dls
 
 def _check_fit(learn, n_epoch, lr):
-    if not isinstance(n_epoch, int) or n_epoch < 0: raise ValueError(f"n_epoch must be an int >= 0, got {n_epoch!r}.")
+    if not isinstance(n_epoch, int) or n_epoch < 0: raise _bad_n_epoch(n_epoch)
     if lr is not None: _check_lr(lr)
     try: n = len(learn.dls.train)
     except TypeError: return                     # an iterable-style loader: its length is unknown until it runs
@@ -235,8 +190,7 @@ def _check_fit(learn, n_epoch, lr):
 def _check_start_lrs(opt):
     for i, group in enumerate(opt.param_groups):
         lr = group.get('lr')
-        if is_number(lr) and not (math.isfinite(lr) and lr >= 0):
-            raise _bad_start_lr(lr, i)
+        if is_number(lr) and not (math.isfinite(lr) and lr >= 0): raise _bad_start_lr(lr, i)
 
 def _compute_loss(learn):
     "`learn.loss_func(pred, *yb)`, refused (with what to do) if it fails or is not one number."
@@ -260,6 +214,15 @@ def run_stage(learn, name: str, body):
         raise
     handlers = (learn._handlers or learn.handlers())[after]    # read again: a callback may have joined meanwhile
     if handlers: _run_all(handlers, after)
+
+# %% ../nbs/04_callbacks.ipynb #23927c96
+def _run_all(handlers: list, event: str, unwinding: BaseException | None = None):
+    "Run every handler of `event`, even if one fails; then `_raise_failures` decides what becomes of the failures."
+    failed = []
+    for handler in handlers:
+        try: handler()
+        except BaseException as e: failed.append((handler, e))
+    if failed: _raise_failures(failed, event, unwinding)
 
 # %% ../nbs/04_callbacks.ipynb #4a0c4b3c
 class Learner(CallbackHost):
@@ -338,20 +301,40 @@ class TrainEvalCallback(Callback):
     "Switches the model between train and eval mode and keeps the training counters `train_iter` and `pct_train`."
     order = -10
     def before_fit(self): self.learn.train_iter, self.learn.pct_train = 0, 0.
-    def before_train(self):
-        self.model.train()
-        self.learn.training = True
+    def before_train(self): self.model.train(); self.learn.training = True
     def before_batch(self):
         learn = self.learn
         if learn.training: learn.pct_train = (learn.epoch + learn.iter / learn.n_iter) / learn.n_epoch
     def after_batch(self):
         learn = self.learn
         if learn.training: learn.train_iter += 1
-    def before_validate(self):
-        self.model.eval()
-        self.learn.training = False
+    def before_validate(self): self.model.eval(); self.learn.training = False
 
-# %% ../nbs/04_callbacks.ipynb #11464176
+# %% ../nbs/04_callbacks.ipynb #7fd036d9
+import os, shutil, sys, time, warnings
+from collections import defaultdict
+
+import torch.distributed as dist
+from fastcore.basics import patch
+from torch.utils.data import DataLoader
+
+from .training import get_dls
+
+# %% ../nbs/04_callbacks.ipynb #de4a565d
+def _raise_failures(failed: list, event: str, unwinding: BaseException | None = None):
+    """What `_run_all` does with the `(handler, exception)` pairs that failed: while `unwinding` unwinds the loop, each
+    becomes a note on it; else the first is raised."""
+    if unwinding is not None: failed = [(h, e) for h, e in failed if not isinstance(e, CANCEL_EXCEPTIONS)]
+    if not failed: return                                   # a cancel while unwinding changes nothing
+    def note(h, e): return f"{type(h.__self__).__name__}.{event} also failed: {type(e).__name__}: {e}"
+    if unwinding is not None and not isinstance(unwinding, CANCEL_EXCEPTIONS):
+        for h, e in failed: unwinding.add_note("While this unwound the training loop, " + note(h, e))
+        return                                              # the caller re-raises the original exception
+    bugs = [(h, e) for h, e in failed if not isinstance(e, CANCEL_EXCEPTIONS)]
+    first = (bugs or failed)[0][1]                          # a bug comes before a cancel
+    for h, e in bugs[1:]: first.add_note(note(h, e))
+    raise first
+
 _STAGES = {CancelFitException: 'fit', CancelEpochException: 'epoch', CancelTrainException: 'training phase',
            CancelValidException: 'validation', CancelBatchException: 'batch', CancelBackwardException: 'backward pass',
            CancelStepException: 'optimizer step'}
@@ -362,11 +345,21 @@ def _misplaced(e: Exception) -> RuntimeError:
                         f"(it was raised in before_fit, in the {stage}'s own after_ event, or outside it). Raise it "
                         f"while the {stage} runs.")
 
+# %% ../nbs/04_callbacks.ipynb #11464176
+def _half_validation(no_y: bool) -> ValueError:
+    got = "x_valid without y_valid" if no_y else "y_valid without x_valid"
+    return ValueError(f"from_tensors got {got}: pass both validation tensors, or neither (no validation set).")
+
 def _not_dataloaders(dls) -> TypeError:
     return TypeError(f"The Learner trains on a DataLoaders (a training and a validation loader), got "
                      f"{type(dls).__name__}: wrap your loaders, DataLoaders(train_dl, valid_dl) (or "
                      f"DataLoaders(train_dl) without validation), or build them with DataLoaders.from_tensors or "
                      f"DataLoaders.from_datasets.")
+
+def _bad_lr(v, lr=None) -> ValueError:
+    return ValueError(f"The learning rate must be a finite number >= 0, got {v}" + (f" (in {lr})." if lr else "."))
+
+def _bad_n_epoch(n_epoch) -> ValueError: return ValueError(f"n_epoch must be an int >= 0, got {n_epoch!r}.")
 
 def _no_batches() -> ValueError:
     return ValueError("The training loader has no batches, so there is nothing to train on. Check that the training "
@@ -376,6 +369,14 @@ def _bad_start_lr(lr, i: int) -> ValueError:
     return ValueError(f"Training would start with a learning rate of {lr} (parameter group {i}), set by a callback's "
                       f"before_fit (a schedule, such as fit_one_cycle's lr_max): the learning rate must be a finite "
                       f"number >= 0.")
+
+def _no_such_callback(cb, attr: str, ref: str) -> ValueError:
+    return ValueError(f"{type(cb).__name__}.{attr} names {ref!r}, which is no Callback class. Check the spelling, or "
+                      f"pass the class itself.")
+
+def _cycle(cbs) -> ValueError:
+    return ValueError(f"These callbacks' run_before/run_after form a cycle, so no order satisfies them all: "
+                      f"{[type(cb).__name__ for cb in cbs]}.")
 
 def _hides_attribute(cb) -> ValueError:
     return ValueError(f"A callback named {cb.name!r} would hide the Learner's attribute of that name: "
@@ -429,6 +430,13 @@ def _already_fitting() -> RuntimeError:
                         "(from one of its callbacks?): to stop the fit, raise CancelFitException; validate after fit "
                         "returns.")
 
+# %% ../nbs/04_callbacks.ipynb #054faa13
+@patch(cls_method=True)
+def from_datasets(cls: DataLoaders, train_ds, valid_ds=None, bs: int = 64, **kwargs):
+    "PyTorch `DataLoader`s over any datasets (see `get_dls`)."
+    if valid_ds is None: return cls(DataLoader(train_ds, batch_size=bs, shuffle=True, **kwargs))
+    return cls(*get_dls(train_ds, valid_ds, bs, **kwargs))
+
 # %% ../nbs/04_callbacks.ipynb #257b0d2b
 def lrs_for_groups(lr, n_groups: int) -> list[float]:
     """One learning rate per parameter group: a number for all, a list with one each, or `slice(lo, hi)` spread
@@ -448,6 +456,12 @@ def lrs_for_groups(lr, n_groups: int) -> list[float]:
 def set_group_lrs(opt, lr):
     "Set the learning rate of each of `opt`'s parameter groups from `lr` (as `lrs_for_groups` reads it)."
     for group, value in zip(opt.param_groups, lrs_for_groups(lr, len(opt.param_groups))): group['lr'] = value
+
+def _grouped_opt(opt_func, model: nn.Module, lr, splitter=None):
+    "`opt_func` over the groups `splitter(model)` returns (one group without it), with a learning rate each."
+    groups = [list(g) for g in (splitter(model) if splitter else [model.parameters()])]
+    lrs = lrs_for_groups(lr, len(groups))
+    return opt_func([{'params': g, 'lr': lr} for g, lr in zip(groups, lrs)], lr=lrs[-1])
 
 # %% ../nbs/04_callbacks.ipynb #1d1bddc2
 def main_process() -> bool:
@@ -617,8 +631,8 @@ class Recorder(_BatchLog):
         self._row['train_loss'] = loss = means[0]
         if not math.isfinite(loss) and not self.learn.interrupted:
             warnings.warn(f"The training loss of epoch {self.epoch} is {loss}: training has diverged, and the weights "
-                          f"are probably not finite. Lower the learning rate, or add TerminateOnNaN() to stop at the "
-                          f"first bad batch.")
+                          f"are probably not finite. Lower the learning rate, or add the callback TerminateOnNaN() "
+                          f"(from groundup.callbacks import TerminateOnNaN) to stop at the first bad batch.")
     def after_validate(self):
         means = self._end_phase('valid')
         if means is None: return
