@@ -146,8 +146,7 @@ def suggest(self: LRFinder, k: int | None = None, valley_frac: float = 0.25) -> 
 
 @patch
 def plot(self: LRFinder, suggestions: LRSuggestions | None = None, k: int | None = None, ax=None):
-    """Loss against learning rate (log scale): raw losses faint, the centred smoothed curve, and `suggestions` marked on
-    it."""
+    "Loss against learning rate (log scale): raw losses faint, the centred smoothed curve, `suggestions` marked on it."
     import matplotlib.pyplot as plt
     n = next((i for i, l in enumerate(self.losses) if not math.isfinite(l)), len(self.losses))
     lrs, smooth = self.lrs[:n], smooth_centred(self.losses[:n], max(1, n // 20) if k is None else k)
