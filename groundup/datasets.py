@@ -106,7 +106,8 @@ def _fsync_dir(folder: Path):
 # %% ../nbs/00_datasets.ipynb #4df3dd20
 @contextmanager
 def atomic_writer(path):
-    "Context manager: a binary file to write that appears at `path` only if the block succeeds (temp file beside it, fsync, rename)."
+    """Context manager: a binary file to write that appears at `path` only if the block succeeds (temp file beside it,
+    fsync, rename)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
@@ -156,20 +157,23 @@ def download_bytes(url: str, timeout: float = 30) -> bytes:
             if total:
                 pct = 100 * done // total
                 if tty: print(f"\r{url.rsplit('/', 1)[-1]}: {pct:3d}% of {total/1e6:.1f} MB", end='', file=sys.stderr)
-                elif pct // 25 > last_report: print(f"{url}: {pct}% of {total/1e6:.1f} MB", file=sys.stderr); last_report = pct // 25
+                elif pct // 25 > last_report:
+                    print(f"{url}: {pct}% of {total/1e6:.1f} MB", file=sys.stderr); last_report = pct // 25
         if tty and total: print(file=sys.stderr)
     data = b''.join(chunks)
-    if total and len(data) != total: raise DatasetError(f"Download of {url} stopped after {len(data):,} of {total:,} bytes.")
+    if total and len(data) != total:
+        raise DatasetError(f"Download of {url} stopped after {len(data):,} of {total:,} bytes.")
     return data
 
 # %% ../nbs/00_datasets.ipynb #9e8e1ab4
 def stratified_split(y: torch.Tensor, n_valid: int, seed: int = 42) -> tuple[torch.Tensor, torch.Tensor]:
-    "Sorted indices `(train, valid)` of labels `y`: `n_valid` items in valid, each class in proportion to its size, chosen by a seeded shuffle."
+    """Sorted indices `(train, valid)` of labels `y`: `n_valid` items in valid, each class in proportion to its size,
+    chosen by a seeded shuffle."""
     y = torch.as_tensor(y)
     if y.dim() != 1: raise ValueError(f"stratified_split needs a 1-d tensor of labels, got shape {list(y.shape)}.")
     if not 0 <= n_valid < len(y):
-        raise ValueError(f"n_valid={n_valid} must be at least 0 and less than the {len(y)} items, so both sets are usable: "
-                         f"pass a smaller n_valid (0 keeps every item for training).")
+        raise ValueError(f"n_valid={n_valid} must be at least 0 and less than the {len(y)} items, so both sets are "
+                         f"usable: pass a smaller n_valid (0 keeps every item for training).")
     classes, counts = y.unique(return_counts=True)
     share = counts.double() * n_valid / len(y)                 # each class's ideal share of the validation set
     take = share.floor().long()
@@ -208,7 +212,8 @@ def fetch_idx(name: str, path=None, download: bool = True, verify: bool = True, 
         if found is None:
             source = 'path' if path is not None else f'${DATA_ENV_VAR}'
             raise DatasetError(f"'{name}' (or '{name}.gz') is not in {user_dir} (given as {source}), nor in its "
-                               f"FashionMNIST/raw/ subfolder. Put the file there, or {'pass path=None' if path is not None else f'unset {DATA_ENV_VAR}'} "
+                               f"FashionMNIST/raw/ subfolder. Put the file there, or "
+                               f"{'pass path=None' if path is not None else f'unset {DATA_ENV_VAR}'} "
                                f"to use the cache, the system copy or the download.")
         return checked(read_maybe_gzipped(found), found)
 
@@ -228,17 +233,20 @@ def fetch_idx(name: str, path=None, download: bool = True, verify: bool = True, 
         else:
             try: data = checked(gzip.decompress(compressed), f"{url}{name}.gz")
             except (OSError, EOFError) as e:
-                raise DatasetError(f"The download of {url}{name}.gz is not a valid gzip file ({e}). Try again later.") from e
+                raise DatasetError(f"The download of {url}{name}.gz is not a valid gzip file ({e}). "
+                                   "Try again later.") from e
     if found is None and (not download or download_error):
         raise DatasetError(_missing_message(name, looked, download_error))
 
     try: atomic_write_bytes(cached, data)
-    except OSError as e: warnings.warn(f"Could not cache {name} in {cached.parent} ({e}); the next load will be slower.")
+    except OSError as e:
+        warnings.warn(f"Could not cache {name} in {cached.parent} ({e}); the next load will be slower.")
     return data
 
 # %% ../nbs/00_datasets.ipynb #ab1223e8
 class FashionMNIST(NamedTuple):
-    "Fashion-MNIST as tensors: uint8 images (N×28×28) and int64 labels for the training, validation and test sets, and the class names."
+    """Fashion-MNIST as tensors: uint8 images (N×28×28) and int64 labels for the training, validation and test sets, and
+    the class names."""
     x_train: torch.Tensor
     y_train: torch.Tensor
     x_valid: torch.Tensor
@@ -251,7 +259,8 @@ class FashionMNIST(NamedTuple):
 def load_fashion_mnist(path=None, download: bool = True, verify: bool = True, cache_dir=None,
                        system_dir=SYSTEM_DATA_DIR, url: str = FASHION_MNIST_URL,
                        n_valid: int = 10_000, split_seed: int = 42) -> FashionMNIST:
-    "Fashion-MNIST from `path`, `$GROUNDUP_DATA`, the cache, the system copy, or a download, in that order; `n_valid` training images set aside for validation."
+    """Fashion-MNIST from `path`, `$GROUNDUP_DATA`, the cache, the system copy, or a download, in that order;
+    `n_valid` training images set aside for validation."""
     kw = dict(path=path, download=download, verify=verify, cache_dir=cache_dir, system_dir=system_dir, url=url)
     def load(name):
         data = fetch_idx(name, **kw)
@@ -263,8 +272,9 @@ def load_fashion_mnist(path=None, download: bool = True, verify: bool = True, ca
             raise DatasetError(f"The {split} images {list(x.shape)} and labels {list(y.shape)} do not match: "
                                f"expected N×H×W images and N labels.")
     if not 0 <= n_valid < len(y_train):
-        raise DatasetError(f"n_valid={n_valid} asks for more validation images than the {len(y_train)} training images allow: "
-                           f"pass an n_valid below {len(y_train)} (n_valid=0 keeps them all for training).")
+        raise DatasetError(f"n_valid={n_valid} asks for more validation images than the {len(y_train)} training "
+                           f"images allow: pass an n_valid below {len(y_train)} "
+                           f"(n_valid=0 keeps them all for training).")
     y_train = y_train.long()
     train, valid = stratified_split(y_train, n_valid, split_seed)
     return FashionMNIST(x_train[train], y_train[train], x_train[valid], y_train[valid], x_test, y_test.long(),
@@ -281,13 +291,15 @@ def show_images(images, titles=None, ncols: int = 8, imsize: float = 1.3, cmap: 
         if side * side != images.shape[1]:
             raise ValueError(f"Rows of {images.shape[1]} pixels are not square images: reshape them to N×H×W first.")
         images = images.reshape(-1, side, side)
-    if images.dim() != 3: raise ValueError(f"show_images needs N×H×W, N×1×H×W or N×(H·W) images, got shape {list(images.shape)}.")
+    if images.dim() != 3:
+        raise ValueError(f"show_images needs N×H×W, N×1×H×W or N×(H·W) images, got shape {list(images.shape)}.")
     if titles is not None and len(titles) != len(images):
         raise ValueError(f"Got {len(titles)} titles for {len(images)} images.")
     n = len(images)
     ncols = max(1, min(ncols, n))
     nrows = max(1, math.ceil(n / ncols))
-    fig, axs = plt.subplots(nrows, ncols, figsize=(ncols * imsize, nrows * imsize * (1.25 if titles is not None else 1)), squeeze=False)
+    fig, axs = plt.subplots(nrows, ncols, squeeze=False,
+                            figsize=(ncols * imsize, nrows * imsize * (1.25 if titles is not None else 1)))
     for i, ax in enumerate(axs.flat):
         ax.set_axis_off()
         if i >= n: continue

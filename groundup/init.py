@@ -16,7 +16,8 @@ from torch import nn
 _kaiming_types = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)
 
 def init_kaiming_(module, a=0., nonlinearity='relu'):
-    "Kaiming-normal (fan_in) init for the weights of every Linear/Conv1d/2d/3d in `module`'s tree; zero their biases. Returns `module`."
+    """Kaiming-normal (fan_in) init for the weights of every Linear/Conv1d/2d/3d in `module`'s tree; zero their biases.
+    Returns `module`."""
     for m in module.modules():
         if isinstance(m, _kaiming_types):
             nn.init.kaiming_normal_(m.weight, a=a, nonlinearity=nonlinearity)
@@ -33,7 +34,7 @@ def select_modules(model: nn.Module, layer_types=None) -> list[tuple[str, nn.Mod
 
 # %% ../nbs/02_fully_connected.ipynb #95fa3f19
 class Hook:
-    "Calls `fn(hook, module, input, output)` after each forward of `module` until removed (`backward`: after each backward)."
+    "Calls `fn(hook, module, input, output)` after each forward of `module` until removed (`backward`: each backward)."
     def __init__(self, module: nn.Module, fn, backward: bool = False):
         if not isinstance(module, nn.Module):
             raise TypeError(f"A Hook goes on an nn.Module, got {type(module).__name__}.")

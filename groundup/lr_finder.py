@@ -20,7 +20,8 @@ __all__ = ['LRFinder', 'rollback', 'smooth_centred', 'LRSuggestions', 'suggest_l
 
 # %% ../nbs/08_lr_finder.ipynb #8071d146
 class LRFinder(ParamScheduler):
-    "Raises the lr geometrically from `start_lr` to `end_lr` over `num_it` training batches, recording lr, loss and smoothed loss; stops when the smoothed loss passes `stop_div` times its minimum or is not finite."
+    """Raises the lr geometrically from `start_lr` to `end_lr` over `num_it` training batches, recording lr, loss and
+    smoothed loss; stops when the smoothed loss passes `stop_div` times its minimum or is not finite."""
     def __init__(self, start_lr: float = 1e-7, end_lr: float = 10., num_it: int = 100, stop_div: float | None = 4.,
                  beta: float = 0.98):
         if not 0 < start_lr < end_lr:
@@ -28,7 +29,8 @@ class LRFinder(ParamScheduler):
         if isinstance(num_it, bool) or not isinstance(num_it, int) or num_it < 2:
             raise ValueError(f"num_it must be an integer of at least 2, got {num_it!r}.")
         if stop_div is not None and not stop_div > 1:
-            raise ValueError(f"stop_div must be a number above 1 (stop once the smoothed loss passes stop_div times its minimum) or None, got {stop_div!r}.")
+            raise ValueError(f"stop_div must be a number above 1 (stop once the smoothed loss passes stop_div times "
+                             f"its minimum) or None, got {stop_div!r}.")
         if not 0 <= beta < 1: raise ValueError(f"beta must be in [0, 1), got {beta}.")
         super().__init__({'lr': sched_exp(start_lr, end_lr)})
         self.start_lr, self.end_lr, self.num_it, self.stop_div, self.beta = start_lr, end_lr, num_it, stop_div, beta
@@ -98,7 +100,8 @@ def rollback(learn: Learner):
 
 # %% ../nbs/08_lr_finder.ipynb #3a3424f0
 def smooth_centred(xs, k: int) -> list[float]:
-    "Each of `xs` replaced by the mean of itself and its `k` neighbours on each side (fewer near the ends, the same on both sides): smoothing without lag."
+    """Each of `xs` replaced by the mean of itself and its `k` neighbours on each side (fewer near the ends, the same on
+    both sides): smoothing without lag."""
     xs = [float(x) for x in xs]
     sums = [0.]
     for x in xs: sums.append(sums[-1] + x)
@@ -110,13 +113,15 @@ def smooth_centred(xs, k: int) -> list[float]:
 
 # %% ../nbs/08_lr_finder.ipynb #49e746d4
 class LRSuggestions(NamedTuple):
-    "Learning rates suggested by a range test: a tenth of the lr at the smoothed loss's minimum, the lr where it falls fastest, and the middle of its valley."
+    """Learning rates suggested by a range test: a tenth of the lr at the smoothed loss's minimum, the lr where it falls
+    fastest, and the middle of its valley."""
     minimum: float
     steepest: float
     valley: float
 
 def suggest_lrs(lrs, losses, k: int | None = None, valley_frac: float = 0.25) -> LRSuggestions:
-    "`LRSuggestions` from a range test's `lrs` and raw `losses` (smoothed with `smooth_centred(losses, k)`, default `k` a twentieth of the points); points from the first non-finite loss on are ignored."
+    """`LRSuggestions` from a range test's `lrs` and raw `losses` (smoothed with `smooth_centred(losses, k)`, default
+    `k` a twentieth of the points); points from the first non-finite loss on are ignored."""
     lrs, losses = [float(o) for o in lrs], [float(o) for o in losses]
     if len(lrs) != len(losses): raise ValueError(f"suggest_lrs got {len(lrs)} lrs but {len(losses)} losses.")
     n = next((i for i, l in enumerate(losses) if not math.isfinite(l)), len(losses))
@@ -141,7 +146,7 @@ def suggest(self: LRFinder, k: int | None = None, valley_frac: float = 0.25) -> 
 
 @patch
 def plot(self: LRFinder, suggestions: LRSuggestions | None = None, k: int | None = None, ax=None):
-    "Loss against learning rate (log scale): raw losses faint, the centred smoothed curve, and `suggestions` marked on it."
+    "Loss against learning rate (log scale): raw losses faint, the centred smoothed curve, `suggestions` marked on it."
     import matplotlib.pyplot as plt
     n = next((i for i, l in enumerate(self.losses) if not math.isfinite(l)), len(self.losses))
     lrs, smooth = self.lrs[:n], smooth_centred(self.losses[:n], max(1, n // 20) if k is None else k)
@@ -165,7 +170,8 @@ def plot(self: LRFinder, suggestions: LRSuggestions | None = None, k: int | None
 @patch
 def lr_find(self: Learner, start_lr: float = 1e-7, end_lr: float = 10., num_it: int = 100, stop_div: float | None = 4.,
             show_plot: bool = True, return_finder: bool = False, beta: float = 0.98):
-    "Range test: train `num_it` batches with the lr growing from `start_lr` to `end_lr`, then put the Learner back exactly as it was; returns `LRSuggestions` (and the `LRFinder` if `return_finder`)."
+    """Range test: train `num_it` batches with the lr growing from `start_lr` to `end_lr`, then put the Learner back
+    exactly as it was; returns `LRSuggestions` (and the `LRFinder` if `return_finder`)."""
     finder = LRFinder(start_lr, end_lr, num_it, stop_div, beta)
     n_batches = len(self.dls.train)
     if n_batches == 0: raise ValueError("lr_find needs at least one training batch, but the training loader is empty.")

@@ -26,7 +26,8 @@ def half_except_bn(model: nn.Module) -> nn.Module:
 
 # %% ../nbs/07_mixed_precision.ipynb #3763e482
 class MasterWeights:
-    "fp32 copies (`params`) of `model`'s trainable parameters, for an optimizer to update in place of the half-precision originals."
+    """fp32 copies (`params`) of `model`'s trainable parameters, for an optimizer to update in place of the
+    half-precision originals."""
     def __init__(self, model: nn.Module):
         self.model_params = [p for p in model.parameters() if p.requires_grad]
         self.params = [p.detach().float().clone().requires_grad_() for p in self.model_params]
@@ -43,13 +44,16 @@ class MasterWeights:
 
 # %% ../nbs/07_mixed_precision.ipynb #6b2a4b12
 class DynamicLossScaler:
-    "Loss scaling for fp16: multiply the loss by `scale`; on an inf/NaN gradient skip the step and multiply `scale` by `backoff_factor`; after `growth_interval` clean steps multiply it by `growth_factor`."
-    def __init__(self, init_scale: float = 2. ** 16, growth_factor: float = 2., backoff_factor: float = 0.5, growth_interval: int = 2000):
+    """Loss scaling for fp16: multiply the loss by `scale`; on an inf/NaN gradient skip the step and multiply `scale` by
+    `backoff_factor`; after `growth_interval` clean steps multiply it by `growth_factor`."""
+    def __init__(self, init_scale: float = 2. ** 16, growth_factor: float = 2., backoff_factor: float = 0.5,
+                 growth_interval: int = 2000):
         if not (growth_factor > 1 and 0 < backoff_factor < 1 and growth_interval >= 1 and init_scale > 0):
             raise ValueError(f"DynamicLossScaler needs init_scale > 0, growth_factor > 1, 0 < backoff_factor < 1 and "
-                             f"growth_interval >= 1; got {init_scale}, {growth_factor}, {backoff_factor}, {growth_interval}.")
-        self.scale, self.growth_factor, self.backoff_factor, self.growth_interval = float(init_scale), growth_factor, backoff_factor, growth_interval
-        self.clean_steps = 0                            # clean steps since the scale last changed
+                             f"growth_interval >= 1; got {init_scale}, {growth_factor}, {backoff_factor}, "
+                             f"{growth_interval}.")
+        self.scale, self.growth_factor, self.backoff_factor = float(init_scale), growth_factor, backoff_factor
+        self.growth_interval, self.clean_steps = growth_interval, 0   # clean_steps: since the scale last changed
 
     def scale_loss(self, loss): return loss * self.scale
 
@@ -73,7 +77,7 @@ class DynamicLossScaler:
                 self.clean_steps = 0
 
     def step(self, opt) -> bool:
-        "Unscale the gradients of `opt`'s parameters, step `opt` unless they overflowed, update the scale; True if it stepped."
+        "Unscale `opt`'s gradients, step `opt` unless they overflowed, update the scale; True if it stepped."
         found_inf = self.unscale_(p for g in opt.param_groups for p in g['params'])
         if not found_inf: opt.step()
         self.update(found_inf)
@@ -96,9 +100,11 @@ def check_amp_support(device_type: str, dtype) -> torch.dtype:
         raise RuntimeError("Mixed precision on 'cuda' was asked for, but this PyTorch has no CUDA device. "
                            "Train on the CPU with bf16 (learn.to_bf16()), or install a CUDA build of PyTorch.")
     if device_type == 'cuda' and dtype == torch.bfloat16 and not torch.cuda.is_bf16_supported():
-        raise RuntimeError(f"This GPU ({torch.cuda.get_device_name()}) does not support bf16. Use fp16 (learn.to_fp16()).")
+        raise RuntimeError(f"This GPU ({torch.cuda.get_device_name()}) does not support bf16. "
+                           "Use fp16 (learn.to_fp16()).")
     if not torch.amp.is_autocast_available(device_type):
-        raise RuntimeError(f"torch.autocast does not support device type {device_type!r}. Train without MixedPrecision.")
+        raise RuntimeError(f"torch.autocast does not support device type {device_type!r}. "
+                           "Train without MixedPrecision.")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
         torch.autocast(device_type, dtype=dtype)       # warns (and would quietly disable itself) if unsupported
@@ -116,7 +122,8 @@ def _to_float(x):
 
 # %% ../nbs/07_mixed_precision.ipynb #e9e48e7c
 class MixedPrecision(Callback):
-    "Mixed-precision training with `torch.autocast` in `dtype` (default: fp16 on CUDA, bf16 elsewhere) and, for fp16, a `torch.amp.GradScaler(**scaler_kwargs)`."
+    """Mixed-precision training with `torch.autocast` in `dtype` (default: fp16 on CUDA, bf16 elsewhere) and, for fp16,
+    a `torch.amp.GradScaler(**scaler_kwargs)`."""
     order = 30
 
     def __init__(self, dtype=None, **scaler_kwargs):
@@ -130,7 +137,8 @@ class MixedPrecision(Callback):
         self.device_type = param.device.type if param is not None else 'cpu'
         dtype = self.dtype or (torch.float16 if self.device_type == 'cuda' else torch.bfloat16)
         self.amp_dtype = check_amp_support(self.device_type, dtype)
-        self.scaler = torch.amp.GradScaler(self.device_type, enabled=self.amp_dtype == torch.float16, **self.scaler_kwargs)
+        self.scaler = torch.amp.GradScaler(self.device_type, enabled=self.amp_dtype == torch.float16,
+                                           **self.scaler_kwargs)
         self.scales, self.n_skipped, self.skipped, self._unscaled = [], 0, False, False
 
     def before_validate(self):
@@ -154,7 +162,7 @@ class MixedPrecision(Callback):
         if not self.scaler.is_enabled(): return
         self.scales.append(self.scaler.get_scale())
         self._unscaled, self.skipped = True, True
-        self.scaler.step(self)                          # unscales the gradients; calls self.step() only if they are all finite
+        self.scaler.step(self)                          # unscales the gradients; calls self.step() only if all finite
         if self.skipped:
             self.n_skipped += 1
             raise CancelStepException()
@@ -165,9 +173,7 @@ class MixedPrecision(Callback):
     def step(self): self.skipped = False
 
     def after_step(self): self._update()
-    def after_batch(self):
-        self._exit()
-        self._update()                                  # a batch cancelled after the unscaling still closes the scaler's round
+    def after_batch(self): self._exit(); self._update()  # a batch cancelled once unscaled still ends the scaler's round
     def _update(self):
         if self._unscaled: self.scaler.update(); self._unscaled = False
 
@@ -194,7 +200,8 @@ def to_fp32(self: Learner) -> Learner:
 
 # %% ../nbs/07_mixed_precision.ipynb #c0b12c5e
 class GradientClip(Callback):
-    "Clips the gradients' total `norm_type`-norm to at most `max_norm` before each step; runs after `MixedPrecision` unscales them. Keeps each step's pre-clip norm in `norms`."
+    """Clips the gradients' total `norm_type`-norm to at most `max_norm` before each step; runs after `MixedPrecision`
+    unscales them. Keeps each step's pre-clip norm in `norms`."""
     order, run_after = 40, MixedPrecision
     def __init__(self, max_norm: float = 1., norm_type: float = 2.):
         if not max_norm > 0: raise ValueError(f"GradientClip needs max_norm > 0, got {max_norm}.")

@@ -23,24 +23,30 @@ __all__ = ['fused_forms', 'FusedForm', 'Optimizer', 'sgd_step', 'weight_decay', 
 
 # %% ../nbs/06_optimizers.ipynb #81cc3c7b
 class Optimizer:
-    "Runs `steppers` in order on every parameter that has a gradient; hyper-parameters live in `param_groups`, as in `torch.optim`."
-    def __init__(self, params, steppers=None, foreach: bool | None = None, fused: bool | None = None, cbs=None, **defaults):
+    """Runs `steppers` in order on every parameter that has a gradient; hyper-parameters live in `param_groups`, as in
+    `torch.optim`."""
+    def __init__(self, params, steppers=None, foreach: bool | None = None, fused: bool | None = None, cbs=None,
+                 **defaults):
         if cbs is not None:                               # fastbook's name for the steppers
-            if steppers is not None: raise ValueError("Optimizer got both steppers and cbs (fastbook's name for them): pass one.")
+            if steppers is not None:
+                raise ValueError("Optimizer got both steppers and cbs (fastbook's name for them): pass one.")
             steppers = cbs
         if steppers is None: raise TypeError("Optimizer needs its steppers, e.g. Optimizer(params, [sgd_step], lr=0.1) "
                                              "(fastbook's spelling, cbs=[...], works too).")
         params = list(params)
-        if not params: raise ValueError("The optimizer got no parameters. Pass `model.parameters()` of a model that has some.")
-        if foreach and fused: raise ValueError("foreach=True and fused=True ask for two different paths. Pass only one of them.")
+        if not params:
+            raise ValueError("The optimizer got no parameters. Pass `model.parameters()` of a model that has some.")
+        if foreach and fused:
+            raise ValueError("foreach=True and fused=True ask for two different paths. Pass only one of them.")
         groups = params if isinstance(params[0], dict) else [{'params': params}]
         self.param_groups = [{**defaults, **g, 'params': list(g['params'])} for g in groups]
         seen = set()
-        for g in self.param_groups:
-            for p in g['params']:
-                if not isinstance(p, torch.Tensor): raise TypeError(f"The optimizer can only update tensors, got a {type(p).__name__}.")
-                if id(p) in seen: raise ValueError("A parameter appears in two parameter groups. Put each parameter in one group only.")
-                seen.add(id(p))
+        for p in (p for g in self.param_groups for p in g['params']):
+            if not isinstance(p, torch.Tensor):
+                raise TypeError(f"The optimizer can only update tensors, got a {type(p).__name__}.")
+            if id(p) in seen:
+                raise ValueError("A parameter appears in two parameter groups. Put each parameter in one group only.")
+            seen.add(id(p))
         self.steppers, self.foreach, self.fused, self.defaults = list(steppers), foreach, fused, defaults
         self.state = defaultdict(dict)
 
@@ -85,9 +91,9 @@ def __repr__(self: Optimizer):
             f"steppers=[{', '.join(s.__name__ for s in self.steppers)}], {hypers})")
 
 def _stepper_error(stepper, e, hypers, state):
-    return TypeError(f"Stepper {stepper.__name__} failed: {e}. It was given the hyper-parameters {sorted(hypers)} and the "
-                     f"state {sorted(state)}. Pass a missing hyper-parameter as a keyword to the Optimizer (e.g. mom=0.9), "
-                     f"or put the stepper that creates a missing state value earlier in the list.")
+    return TypeError(f"Stepper {stepper.__name__} failed: {e}. It was given the hyper-parameters {sorted(hypers)} "
+                     f"and the state {sorted(state)}. Pass a missing hyper-parameter as a keyword to the Optimizer "
+                     f"(e.g. mom=0.9), or put the stepper that creates a missing state value earlier in the list.")
 
 # %% ../nbs/06_optimizers.ipynb #540d6905
 def sgd_step(p, lr, **_):
@@ -100,12 +106,14 @@ def weight_decay(p, lr, wd, **_):
     if wd: p.mul_(1 - lr * wd)
 
 def l2_reg(p, wd, **_):
-    "L2 regularisation: the later steppers see `p.grad + wd*p`, a new tensor; the parameter's own gradient is left as it was."
+    """L2 regularisation: the later steppers see `p.grad + wd*p`, a new tensor;
+    the parameter's own gradient is left as it was."""
     if wd: p.grad = p.grad.add(p, alpha=wd)
 
 # %% ../nbs/06_optimizers.ipynb #54365edd
 def average_grad(p, mom, dampening=False, grad_avg=None, **_):
-    "Running average of the gradient in state `grad_avg`: `mom*avg + grad`, or with `dampening` `mom*avg + (1-mom)*grad`."
+    """Running average of the gradient in state `grad_avg`: `mom*avg + grad`, or with `dampening`
+    `mom*avg + (1-mom)*grad`."""
     if grad_avg is None: grad_avg = torch.zeros_like(p)
     if dampening: grad_avg.lerp_(p.grad, 1 - mom)
     else: grad_avg.mul_(mom).add_(p.grad)
@@ -122,10 +130,12 @@ def nesterov_step(p, lr, mom, grad_avg, **_):
 # %% ../nbs/06_optimizers.ipynb #d40d8caf
 def SGD(params, lr: float, mom: float = 0., wd: float = 0., decouple_wd: bool = True, nesterov: bool = False,
         foreach: bool | None = None, fused: bool | None = None):
-    "SGD, with momentum `mom` if nonzero (Nesterov's if `nesterov`), and decoupled (or, with `decouple_wd=False`, L2) weight decay `wd`."
+    """SGD, with momentum `mom` if nonzero (Nesterov's if `nesterov`), and decoupled (or, with `decouple_wd=False`, L2)
+    weight decay `wd`."""
     if nesterov and not mom: raise ValueError("nesterov=True needs momentum: pass mom > 0 (e.g. mom=0.9).")
     steps = [average_grad, nesterov_step if nesterov else momentum_step] if mom else [sgd_step]
-    return Optimizer(params, [weight_decay if decouple_wd else l2_reg] + steps, foreach=foreach, fused=fused, lr=lr, mom=mom, wd=wd)
+    return Optimizer(params, [weight_decay if decouple_wd else l2_reg] + steps, foreach=foreach, fused=fused,
+                     lr=lr, mom=mom, wd=wd)
 
 # %% ../nbs/06_optimizers.ipynb #ff3ea18d
 def average_sqr_grad(p, sqr_mom, sqr_avg=None, **_):
@@ -141,7 +151,8 @@ def rms_prop_step(p, lr, eps, sqr_avg, grad_avg=None, **_):
 def RMSProp(params, lr: float, sqr_mom: float = 0.99, mom: float = 0., eps: float = 1e-8, wd: float = 0.,
             decouple_wd: bool = True, foreach: bool | None = None, fused: bool | None = None):
     "RMSProp: steps divided by the running RMS of the gradients; momentum `mom` averages the raw gradients."
-    steppers = [weight_decay if decouple_wd else l2_reg] + ([average_grad] if mom else []) + [average_sqr_grad, rms_prop_step]
+    steppers = ([weight_decay if decouple_wd else l2_reg] + ([average_grad] if mom else [])
+                + [average_sqr_grad, rms_prop_step])
     return Optimizer(params, steppers, foreach=foreach, fused=fused, lr=lr, mom=mom, sqr_mom=sqr_mom, eps=eps, wd=wd)
 
 # %% ../nbs/06_optimizers.ipynb #0ba00533
@@ -150,16 +161,19 @@ def step_stat(p, step=0, **_):
     return {'step': step + 1}
 
 def adam_step(p, lr, mom, sqr_mom, eps, step, grad_avg, sqr_avg, **_):
-    "Adam's step with both averages debiased: `p -= lr/(1-mom**step) * grad_avg / (sqrt(sqr_avg/(1-sqr_mom**step)) + eps)`."
+    """Adam's step with both averages debiased:
+    `p -= lr/(1-mom**step) * grad_avg / (sqrt(sqr_avg/(1-sqr_mom**step)) + eps)`."""
     debias1, debias2 = 1 - mom ** step, 1 - sqr_mom ** step
     denom = (sqr_avg.sqrt() / math.sqrt(debias2)).add_(eps)
     p.addcdiv_(grad_avg, denom, value=-lr / debias1)
 
 def Adam(params, lr: float, mom: float = 0.9, sqr_mom: float = 0.99, eps: float = 1e-5, wd: float = 0.01,
          decouple_wd: bool = True, foreach: bool | None = None, fused: bool | None = None):
-    "Adam; with the default decoupled weight decay it is AdamW. Defaults are fastai's (`sqr_mom=0.99`, `eps=1e-5`), measured below."
+    """Adam; with the default decoupled weight decay it is AdamW. Defaults are fastai's (`sqr_mom=0.99`, `eps=1e-5`),
+    measured below."""
     steppers = [weight_decay if decouple_wd else l2_reg, average_grad, average_sqr_grad, step_stat, adam_step]
-    return Optimizer(params, steppers, foreach=foreach, fused=fused, lr=lr, mom=mom, sqr_mom=sqr_mom, eps=eps, wd=wd, dampening=True)
+    return Optimizer(params, steppers, foreach=foreach, fused=fused, lr=lr, mom=mom, sqr_mom=sqr_mom, eps=eps, wd=wd,
+                     dampening=True)
 
 # %% ../nbs/06_optimizers.ipynb #7f99e9d5
 def _radam_rect(sqr_mom, step):
@@ -179,11 +193,12 @@ def RAdam(params, lr: float, mom: float = 0.9, sqr_mom: float = 0.99, eps: float
           decouple_wd: bool = True, foreach: bool | None = None, fused: bool | None = None):
     "Rectified Adam (Liu et al. 2019), with Adam's defaults and decoupled weight decay."
     steppers = [weight_decay if decouple_wd else l2_reg, average_grad, average_sqr_grad, step_stat, radam_step]
-    return Optimizer(params, steppers, foreach=foreach, fused=fused, lr=lr, mom=mom, sqr_mom=sqr_mom, eps=eps, wd=wd, dampening=True)
+    return Optimizer(params, steppers, foreach=foreach, fused=fused, lr=lr, mom=mom, sqr_mom=sqr_mom, eps=eps, wd=wd,
+                     dampening=True)
 
 # %% ../nbs/06_optimizers.ipynb #7104d9fd
 def lion_step(p, lr, mom, mom2, grad_avg=None, **_):
-    "Lion's step: `p -= lr * sign(lerp(grad_avg, grad, 1-mom))`, then `grad_avg` moves towards the gradient with `mom2`."
+    "Lion's step: `p -= lr * sign(lerp(grad_avg, grad, 1-mom))`, then `grad_avg` moves toward the gradient with `mom2`."
     if grad_avg is None: grad_avg = torch.zeros_like(p)
     p.add_(grad_avg.lerp(p.grad, 1 - mom).sign_(), alpha=-lr)
     grad_avg.lerp_(p.grad, 1 - mom2)
@@ -191,15 +206,17 @@ def lion_step(p, lr, mom, mom2, grad_avg=None, **_):
 
 def Lion(params, lr: float, mom: float = 0.9, mom2: float = 0.99, wd: float = 0.1, foreach: bool | None = None,
          fused: bool | None = None):
-    "Lion (Chen et al. 2023): sign-of-momentum steps of size `lr`; use a 3-10x smaller `lr` than Adam's and a larger `wd`."
+    "Lion (Chen et al. 2023): sign-of-momentum steps of size `lr`; use a 3-10x smaller `lr` than Adam's, a larger `wd`."
     return Optimizer(params, [weight_decay, lion_step], foreach=foreach, fused=fused, lr=lr, mom=mom, mom2=mom2, wd=wd)
 
 # %% ../nbs/06_optimizers.ipynb #253f7389
 @patch
 def state_dict(self: Optimizer) -> dict:
-    "The state and hyper-parameters, with parameters replaced by their positions (PyTorch's format). Tensors are shared, not copied."
+    """The state and hyper-parameters, with parameters replaced by their positions (PyTorch's format). Tensors are
+    shared, not copied."""
     index = {id(p): i for i, p in enumerate(p for g in self.param_groups for p in g['params'])}
-    groups = [{**{k: v for k, v in g.items() if k != 'params'}, 'params': [index[id(p)] for p in g['params']]} for g in self.param_groups]
+    groups = [{**{k: v for k, v in g.items() if k != 'params'}, 'params': [index[id(p)] for p in g['params']]}
+              for g in self.param_groups]
     state = {index[id(p)]: s for p, s in self.state.items() if id(p) in index and s}
     return {'state': state, 'param_groups': groups}
 
@@ -212,13 +229,15 @@ def _copy_to(value, p):
 def load_state_dict(self: Optimizer, state_dict: dict):
     "Load a `state_dict` from an optimizer over parameters of the same shapes, in the same groups."
     try: saved_groups, saved_state = state_dict['param_groups'], state_dict['state']
-    except (KeyError, TypeError): raise ValueError("Not an optimizer state_dict: it needs the keys 'state' and 'param_groups'.") from None
+    except (KeyError, TypeError):
+        raise ValueError("Not an optimizer state_dict: it needs the keys 'state' and 'param_groups'.") from None
     if len(saved_groups) != len(self.param_groups):
-        raise ValueError(f"The saved state has {len(saved_groups)} parameter group(s), this optimizer {len(self.param_groups)}.")
+        raise ValueError(f"The saved state has {len(saved_groups)} parameter group(s), "
+                         f"this optimizer {len(self.param_groups)}.")
     for i, (mine, saved) in enumerate(zip(self.param_groups, saved_groups)):
         if len(mine['params']) != len(saved['params']):
-            raise ValueError(f"Parameter group {i}: the saved state has {len(saved['params'])} parameters, this optimizer {len(mine['params'])}. "
-                             f"Was it saved from a different model?")
+            raise ValueError(f"Parameter group {i}: the saved state has {len(saved['params'])} parameters, "
+                             f"this optimizer {len(mine['params'])}. Was it saved from a different model?")
     state = defaultdict(dict)
     for mine, saved in zip(self.param_groups, saved_groups):
         for p, i in zip(mine['params'], saved['params']):
@@ -226,16 +245,18 @@ def load_state_dict(self: Optimizer, state_dict: dict):
             values = {k: _copy_to(v, p) for k, v in saved_state[i].items()}
             for k, v in values.items():
                 if isinstance(v, torch.Tensor) and v.dim() and v.shape != p.shape:
-                    raise ValueError(f"Saved state {k!r} of parameter {i} has shape {list(v.shape)}, the parameter {list(p.shape)}. "
-                                     f"Was it saved from a different model?")
+                    raise ValueError(f"Saved state {k!r} of parameter {i} has shape {list(v.shape)}, "
+                                     f"the parameter {list(p.shape)}. Was it saved from a different model?")
             state[p] = values
     self.state = state
-    for mine, saved in zip(self.param_groups, saved_groups): mine.update({k: v for k, v in saved.items() if k != 'params'})
+    for mine, saved in zip(self.param_groups, saved_groups):
+        mine.update({k: v for k, v in saved.items() if k != 'params'})
 
 # %% ../nbs/06_optimizers.ipynb #6305f9e8
 @patch
 def _use_foreach(self: Optimizer, params) -> bool:
-    "Multi-tensor steps if asked (`foreach=True`), or by default (`None`) when the parameters are on a GPU and every stepper has a multi-tensor twin."
+    """Multi-tensor steps if asked (`foreach=True`), or by default (`None`) when the parameters are on a GPU and every
+    stepper has a multi-tensor twin."""
     have_twins = all(hasattr(s, 'foreach') for s in self.steppers)
     if self.foreach is None: return have_twins and params[0].device.type not in ('cpu', 'mps')
     if self.foreach and not have_twins:
@@ -268,8 +289,10 @@ def _why_not_fused(form, steppers, params, hypers):
         return (f"the steppers {[s.__name__ for s in steppers]} have no fused form; the fused forms are "
                 f"{sorted({str([s.__name__ for s in k]) for k in fused_forms}) or 'none yet'}")
     if (why := form.check(hypers)) is not None: return why
-    if missing := [k for k in form.kernels if not hasattr(torch, k)]: return f"this PyTorch ({torch.__version__}) has no {missing}"
-    if bad := sorted({p.device.type for p in params} - set(_fused_devices())): return f"PyTorch has no fused optimizer kernels for {bad}"
+    if missing := [k for k in form.kernels if not hasattr(torch, k)]:
+        return f"this PyTorch ({torch.__version__}) has no {missing}"
+    if bad := sorted({p.device.type for p in params} - set(_fused_devices())):
+        return f"PyTorch has no fused optimizer kernels for {bad}"
     if not all(p.is_floating_point() for p in params): return "the fused kernels need floating-point parameters"
     if any(p.grad.is_sparse for p in params): return "the fused kernels do not take sparse gradients"
     return None
@@ -301,7 +324,8 @@ def foreach_of(stepper):
 
 def _zeros_where_none(tensors, ps):
     "`tensors` with each missing entry (a first step) replaced by zeros like its parameter."
-    return [torch.zeros_like(p) for p in ps] if tensors is None else [torch.zeros_like(p) if t is None else t for t, p in zip(tensors, ps)]
+    if tensors is None: return [torch.zeros_like(p) for p in ps]
+    return [torch.zeros_like(p) if t is None else t for t, p in zip(tensors, ps)]
 
 # %% ../nbs/06_optimizers.ipynb #d94507d3
 @foreach_of(sgd_step)
@@ -313,7 +337,7 @@ def weight_decay_foreach(ps, grads, lr, wd, **_):
 
 @foreach_of(l2_reg)
 def l2_reg_foreach(ps, grads, wd, **_):
-    if wd: grads[:] = torch._foreach_add(grads, ps, alpha=wd)        # new tensors in the step's own list: p.grad stays as it was
+    if wd: grads[:] = torch._foreach_add(grads, ps, alpha=wd)  # new tensors in the step's own list: p.grad is untouched
 
 @foreach_of(average_grad)
 def average_grad_foreach(ps, grads, mom, dampening=False, grad_avg=None, **_):
@@ -328,7 +352,8 @@ def average_grad_foreach(ps, grads, mom, dampening=False, grad_avg=None, **_):
 def momentum_step_foreach(ps, grads, lr, grad_avg, **_): torch._foreach_add_(ps, grad_avg, alpha=-lr)
 
 @foreach_of(nesterov_step)
-def nesterov_step_foreach(ps, grads, lr, mom, grad_avg, **_): torch._foreach_add_(ps, torch._foreach_add(grads, grad_avg, alpha=mom), alpha=-lr)
+def nesterov_step_foreach(ps, grads, lr, mom, grad_avg, **_):
+    torch._foreach_add_(ps, torch._foreach_add(grads, grad_avg, alpha=mom), alpha=-lr)
 
 # %% ../nbs/06_optimizers.ipynb #ca9fef29
 @foreach_of(average_sqr_grad)
@@ -363,7 +388,7 @@ def radam_step_foreach(ps, grads, lr, mom, sqr_mom, eps, step, grad_avg, sqr_avg
     if rectified:
         scale = torch._foreach_sqrt([sqr_avg[i] for i in rectified])
         torch._foreach_add_(scale, eps)
-        torch._foreach_reciprocal_(scale)                       # `number / tensor` is reciprocal-then-multiply in PyTorch
+        torch._foreach_reciprocal_(scale)                       # `number / tensor` is reciprocal-then-multiply in torch
         torch._foreach_mul_(scale, [math.sqrt(1 - sqr_mom ** step[i]) for i in rectified])
         torch._foreach_mul_([update[i] for i in rectified], scale)
         torch._foreach_mul_([update[i] for i in rectified], [rects[i] for i in rectified])
@@ -395,7 +420,8 @@ def _step_foreach(self: Optimizer, params, hypers):
 FusedForm = namedtuple('FusedForm', 'fn kernels check')
 
 def fused_form(steppers, kernels, check=lambda hypers: None):
-    "Decorator: register the decorated function as the fused form of `steppers`, alone or after `weight_decay` or `l2_reg`."
+    """Decorator: register the decorated function as the fused form of `steppers`, alone or after `weight_decay` or
+    `l2_reg`."""
     def register(fn):
         for decay in (None, weight_decay, l2_reg):
             chain = ((decay,) if decay else ()) + tuple(steppers)
@@ -420,13 +446,17 @@ def _count_steps(states, ps):
 
 # %% ../nbs/06_optimizers.ipynb #4fe023b4
 def _adam_check(hypers):
-    if not hypers.get('dampening'): return "Adam's kernel averages the gradients with dampening, and this group has dampening=False"
+    if not hypers.get('dampening'):
+        return "Adam's kernel averages the gradients with dampening, and this group has dampening=False"
 
-@fused_form([average_grad, average_sqr_grad, step_stat, adam_step], ['_fused_adam_', '_fused_adamw_'], check=_adam_check)
+@fused_form([average_grad, average_sqr_grad, step_stat, adam_step], ['_fused_adam_', '_fused_adamw_'],
+            check=_adam_check)
 def adam_fused(ps, grads, states, decay, lr, mom, sqr_mom, eps, wd=0., **_):
-    "Adam (L2 or no weight decay: `torch._fused_adam_`) or AdamW (decoupled: `torch._fused_adamw_`) in one pass over memory."
+    """Adam (L2 or no weight decay: `torch._fused_adam_`) or AdamW (decoupled: `torch._fused_adamw_`) in one pass over
+    memory."""
     kernel = torch._fused_adamw_ if decay is weight_decay else torch._fused_adam_
-    kernel(ps, grads, _state_tensors(states, 'grad_avg', ps), _state_tensors(states, 'sqr_avg', ps), [], _count_steps(states, ps),
+    kernel(ps, grads, _state_tensors(states, 'grad_avg', ps), _state_tensors(states, 'sqr_avg', ps), [],
+           _count_steps(states, ps),
            lr=lr, beta1=mom, beta2=sqr_mom, weight_decay=wd if decay else 0., eps=eps, amsgrad=False, maximize=False)
 
 # %% ../nbs/06_optimizers.ipynb #e637ce97
@@ -437,7 +467,8 @@ def _sgd_kernel(ps, grads, bufs, decay, lr, wd, mom=0., nesterov=False):
                       nesterov=nesterov, maximize=False, is_first_step=False)
 
 def _momentum_check(hypers):
-    if hypers.get('dampening'): return "SGD's kernel averages the gradients without dampening, and this group has dampening=True"
+    if hypers.get('dampening'):
+        return "SGD's kernel averages the gradients without dampening, and this group has dampening=True"
     if not hypers.get('mom'): return "SGD's kernel keeps no momentum buffer for mom=0 (use SGD's plain step)"
 
 @fused_form([sgd_step], ['_fused_sgd_'])

@@ -19,7 +19,8 @@ __all__ = ['RowLSTM', 'ModelResetter', 'RNNRegularizer']
 
 # %% ../nbs/14_recurrent.ipynb #2b3b8469
 class RowLSTM(nn.Module):
-    "Reads each image as a sequence of rows with an LSTM and classifies it from the last step; keeps every step's outputs for AR and TAR."
+    """Reads each image as a sequence of rows with an LSTM and classifies it from the last step; keeps every step's
+    outputs for AR and TAR."""
     def __init__(self, n_in: int = 28, n_hidden: int = 32, n_out: int = 10, n_layers: int = 1, p_out: float = 0.2,
                  stateful: bool = False):
         super().__init__()
@@ -34,16 +35,17 @@ class RowLSTM(nn.Module):
         self.hidden = None
 
     def forward(self, x):
-        if x.dim() == 4 and x.shape[1] == 1: x = x[:, 0]                      # [batch, 1, rows, cols] images
+        if x.dim() == 4 and x.shape[1] == 1: x = x[:, 0]                  # [batch, 1, rows, cols] images
         if x.dim() != 3 or x.shape[-1] != self.n_in:
-            raise ValueError(f"RowLSTM reads each image as a sequence of rows of {self.n_in} pixels, so it needs a batch of shape "
-                             f"[batch, rows, {self.n_in}] (or [batch, 1, rows, {self.n_in}]); got {list(x.shape)}. "
-                             f"Reshape flat images with x.view(len(x), -1, {self.n_in}).")
+            raise ValueError(f"RowLSTM reads each image as a sequence of rows of {self.n_in} pixels, so it needs a "
+                             f"batch of shape [batch, rows, {self.n_in}] (or [batch, 1, rows, {self.n_in}]); "
+                             f"got {list(x.shape)}. Reshape flat images with x.view(len(x), -1, {self.n_in}).")
         state = self.hidden
-        if state is not None and (state[0].shape[1] != len(x) or state[0].device != x.device): state = None  # does not fit: start afresh
+        if state is not None and (state[0].shape[1] != len(x) or state[0].device != x.device):
+            state = None                                                  # does not fit: start afresh
         raw, state = self.lstm(x, state)
-        if self.stateful: self.hidden = tuple(s.detach() for s in state)      # carried to the next batch; backprop stops here
-        self.raw_out, self.out = raw, self.drop(raw)                           # [batch, steps, hidden], before and after dropout
+        if self.stateful: self.hidden = tuple(s.detach() for s in state)  # kept for the next batch; backprop stops here
+        self.raw_out, self.out = raw, self.drop(raw)                      # [batch, steps, hidden], before/after dropout
         return self.head(self.out[:, -1])
 
 # %% ../nbs/14_recurrent.ipynb #33ad2906
@@ -51,13 +53,14 @@ def _reset_of(model):
     reset = getattr(model, 'reset', None)
     if not callable(reset):
         raise TypeError(f"ModelResetter calls model.reset() before training and before validation, but the model "
-                        f"({type(model).__name__}) has no reset method. Give it one that clears the state it carries from "
-                        f"batch to batch (RowLSTM's sets its hidden state to None), or leave ModelResetter out: a model "
-                        f"that carries no state needs no reset.")
+                        f"({type(model).__name__}) has no reset method. Give it one that clears the state it carries "
+                        f"from batch to batch (RowLSTM's sets its hidden state to None), or leave ModelResetter out: "
+                        f"a model that carries no state needs no reset.")
     return reset
 
 class ModelResetter(Callback):
-    "Calls `model.reset()` before training, before validation and after the fit, so that no phase starts from another's state."
+    """Calls `model.reset()` before training, before validation and after the fit, so that no phase starts from
+    another's state."""
     def before_train(self): _reset_of(user_module(self.learn.model))()     # the user's model, even inside DDP
     before_validate = before_train
     def after_fit(self):
@@ -76,16 +79,19 @@ def _step_outputs(model, n: int):
     for name in ('out', 'raw_out'):
         t = getattr(model, name, None)
         if not (isinstance(t, torch.Tensor) and t.dim() == 3 and t.shape[0] == n):
-            got = 'missing' if t is None else f"of shape {list(t.shape)}" if isinstance(t, torch.Tensor) else f"a {type(t).__name__}"
-            raise ValueError(f"RNNRegularizer reads the model's outputs at every step: model.out (after dropout) and model.raw_out "
-                             f"(before), each of shape [batch, steps, features], set by the forward pass. {type(model).__name__}.{name} "
-                             f"is {got} for a batch of {n}: set both in forward, as RowLSTM does.")
+            got = ('missing' if t is None else f"of shape {list(t.shape)}" if isinstance(t, torch.Tensor)
+                   else f"a {type(t).__name__}")
+            raise ValueError(f"RNNRegularizer reads the model's outputs at every step: model.out (after dropout) and "
+                             f"model.raw_out (before), each of shape [batch, steps, features], set by the forward "
+                             f"pass. {type(model).__name__}.{name} is {got} for a batch of {n}: set both in forward, "
+                             f"as RowLSTM does.")
         outs.append(t)
     return outs
 
 class RNNRegularizer(Callback):
-    "Adds AR, `alpha * mean(out**2)`, and TAR, `beta * mean((raw_out[:, 1:] - raw_out[:, :-1])**2)`, to `learn.loss_grad` in training."
-    run_before = GradientAccumulation                   # which scales loss_grad: these terms must be scaled with the loss
+    """Adds AR, `alpha * mean(out**2)`, and TAR, `beta * mean((raw_out[:, 1:] - raw_out[:, :-1])**2)`, to
+    `learn.loss_grad` in training."""
+    run_before = GradientAccumulation                   # it scales loss_grad: these terms must be scaled with the loss
     def __init__(self, alpha: float = 0., beta: float = 0.):
         self.alpha, self.beta = _check_coef('alpha', alpha), _check_coef('beta', beta)
         self.ar = self.tar = None                       # the last training batch's terms, as added

@@ -51,7 +51,8 @@ def combine_scheds(pcts, scheds):
     pcts, scheds = list(pcts), list(scheds)
     if len(pcts) != len(scheds): raise ValueError(f"combine_scheds got {len(pcts)} pcts but {len(scheds)} schedules.")
     if not pcts or any(p <= 0 for p in pcts): raise ValueError(f"combine_scheds needs positive pcts, got {pcts}.")
-    if not math.isclose(sum(pcts), 1, abs_tol=1e-6): raise ValueError(f"combine_scheds needs pcts that sum to 1, got {pcts} (sum {sum(pcts)}).")
+    if not math.isclose(sum(pcts), 1, abs_tol=1e-6):
+        raise ValueError(f"combine_scheds needs pcts that sum to 1, got {pcts} (sum {sum(pcts)}).")
     starts = [sum(pcts[:i]) for i in range(len(pcts))]
     def combined(pos):
         i = min(bisect_right(starts, pos) - 1, len(pcts) - 1)    # the last phase that starts at or before pos
@@ -79,7 +80,8 @@ def set_hyper(group: dict, name: str, value):
 
 # %% ../nbs/05_anneal.ipynb #b2288498
 class ParamScheduler(Callback):
-    "Before each training batch, sets each hyper-parameter in `scheds` (name -> schedule, or a list with one per parameter group) from `learn.pct_train`."
+    """Before each training batch, sets each hyper-parameter in `scheds` (name -> schedule, or a list with one per
+    parameter group) from `learn.pct_train`."""
     order, run_after = 10, TrainEvalCallback
 
     def __init__(self, scheds: dict): self.scheds = dict(scheds)
@@ -88,7 +90,8 @@ class ParamScheduler(Callback):
         s, n_groups = self.scheds[name], len(self.learn.opt.param_groups)
         if not isinstance(s, (list, tuple)): return [s] * n_groups
         if len(s) != n_groups:
-            raise ValueError(f"ParamScheduler got {len(s)} schedules for {name!r}, but the optimizer has {n_groups} parameter groups.")
+            raise ValueError(f"ParamScheduler got {len(s)} schedules for {name!r}, but the optimizer has "
+                             f"{n_groups} parameter groups.")
         return list(s)
 
     def _set(self, pos):
@@ -112,13 +115,15 @@ class ParamScheduler(Callback):
 @patch
 def fit_one_cycle(self: Learner, n_epoch: int, lr_max=None, div: float = 25., div_final: float = 1e5,
                   pct_start: float = 0.25, moms=(0.95, 0.85, 0.95), cbs=None, reset_opt: bool = False, **kwargs):
-    "Fit with the one-cycle policy: lr from `lr_max/div` up to `lr_max` over `pct_start` of training, then down to `lr_max/div_final` (cosines); momentum along `moms`, the opposite way."
+    """Fit with the one-cycle policy: lr from `lr_max/div` up to `lr_max` over `pct_start` of training, then down to
+    `lr_max/div_final` (cosines); momentum along `moms`, the opposite way."""
     if not 0 < pct_start < 1: raise ValueError(f"pct_start must be between 0 and 1 (exclusive), got {pct_start}.")
     lr_max = self.lr if lr_max is None else lr_max
     if isinstance(lr_max, slice):                                   # one peak per parameter group: count the groups
         if reset_opt or self.opt is None: self.create_opt(); reset_opt = False
         lr_max = lrs_for_groups(lr_max, len(self.opt.param_groups))
-    def cycle(start, top, end): return combine_scheds([pct_start, 1 - pct_start], [sched_cos(start, top), sched_cos(top, end)])
+    def cycle(start, top, end):
+        return combine_scheds([pct_start, 1 - pct_start], [sched_cos(start, top), sched_cos(top, end)])
     if isinstance(lr_max, (list, tuple)): lr_sched = [cycle(lr / div, lr, lr / div_final) for lr in lr_max]
     else: lr_sched = cycle(lr_max / div, lr_max, lr_max / div_final)
     scheds = {'lr': lr_sched}
@@ -128,12 +133,13 @@ def fit_one_cycle(self: Learner, n_epoch: int, lr_max=None, div: float = 25., di
 
 # %% ../nbs/05_anneal.ipynb #59748fde
 class TrackerCallback(Callback):
-    "Follows column `monitor` of the Recorder's table at the end of every epoch: `best` so far, and `wait`, the epochs since it improved."
+    "Follows the Recorder's column `monitor` after every epoch: `best` so far, and `wait`, epochs since it improved."
     order = 60                                           # after the Recorder has written the epoch's row
 
     def __init__(self, monitor: str = 'valid_loss', mode: str = 'auto', min_delta: float = 0., patience: int = 1):
         if mode not in ('auto', 'min', 'max'): raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}.")
-        if not (isinstance(patience, int) and patience >= 1): raise ValueError(f"patience must be an int >= 1, got {patience!r}.")
+        if not (isinstance(patience, int) and patience >= 1):
+            raise ValueError(f"patience must be an int >= 1, got {patience!r}.")
         if not min_delta >= 0: raise ValueError(f"min_delta must be >= 0, got {min_delta!r}.")
         self.monitor, self.min_delta, self.patience = monitor, min_delta, patience
         self.mode = mode if mode != 'auto' else 'min' if 'loss' in monitor else 'max'
@@ -148,10 +154,11 @@ class TrackerCallback(Callback):
 
     def after_epoch(self):
         rows = self.learn.recorder.values
-        if self.learn.interrupted or not rows or rows[-1]['epoch'] != self.learn.epoch: return   # no finished epoch to judge
+        if self.learn.interrupted or not rows or rows[-1]['epoch'] != self.learn.epoch: return   # no finished epoch
         value = rows[-1][self.monitor]
         if value != value: return                        # NaN: no validation this epoch
-        better = self.best is None or (value < self.best - self.min_delta if self.mode == 'min' else value > self.best + self.min_delta)
+        better = self.best is None or (value < self.best - self.min_delta if self.mode == 'min'
+                                       else value > self.best + self.min_delta)
         if better: self.best, self.wait = value, 0
         else: self.wait += 1
         self.after_judging(better)
@@ -165,11 +172,12 @@ class EarlyStopping(TrackerCallback):
     "Stops the fit when `monitor` has not improved by more than `min_delta` for `patience` epochs."
     def after_judging(self, improved):
         if self.wait >= self.patience:
-            print(f"EarlyStopping: {self.monitor} has not improved on {self.best:.4f} for {self.wait} epoch{'s' if self.wait > 1 else ''}: stopping after epoch {self.learn.epoch}.")
+            print(f"EarlyStopping: {self.monitor} has not improved on {self.best:.4f} for {self.wait} "
+                  f"epoch{'s' if self.wait > 1 else ''}: stopping after epoch {self.learn.epoch}.")
             raise CancelFitException()
 
 class ReduceLROnPlateau(TrackerCallback):
-    "Multiplies every parameter group's learning rate by `factor` (down to `min_lr`) when `monitor` has not improved for `patience` epochs."
+    "Multiplies each group's lr by `factor` (down to `min_lr`) when `monitor` has not improved for `patience` epochs."
     def __init__(self, monitor: str = 'valid_loss', mode: str = 'auto', min_delta: float = 0., patience: int = 1,
                  factor: float = 0.2, min_lr: float = 0.):
         super().__init__(monitor, mode, min_delta, patience)
@@ -179,4 +187,5 @@ class ReduceLROnPlateau(TrackerCallback):
         if self.wait < self.patience: return
         self.wait = 0
         for group in self.learn.opt.param_groups: group['lr'] = max(group['lr'] * self.factor, self.min_lr)
-        print(f"ReduceLROnPlateau: {self.monitor} has not improved for {self.patience} epoch{'s' * (self.patience != 1)}: lr now {self.learn.opt.param_groups[0]['lr']:g}.")
+        print(f"ReduceLROnPlateau: {self.monitor} has not improved for {self.patience} "
+              f"epoch{'s' * (self.patience != 1)}: lr now {self.learn.opt.param_groups[0]['lr']:g}.")

@@ -39,8 +39,9 @@ def test_close(a, b, eps=1e-5):
     biggest = _unravel(int(abs_diff.argmax()), a.shape)
     raise AssertionError(
         f"not close (eps={eps}): {int(not_close.sum())} of {a.numel()} elements differ by more than eps*(1+|b|); "
-        f"worst at index {worst}: a={a[worst].item():.7g}, b={b[worst].item():.7g}, |a-b|={abs_diff[worst].item():.3g}; "
-        f"max abs difference {abs_diff.max().item():.3g} at index {biggest}; shapes {tuple(a.shape)} and {tuple(b.shape)}")
+        f"worst at index {worst}: a={a[worst].item():.7g}, b={b[worst].item():.7g}, "
+        f"|a-b|={abs_diff[worst].item():.3g}; max abs difference {abs_diff.max().item():.3g} at index {biggest}; "
+        f"shapes {tuple(a.shape)} and {tuple(b.shape)}")
 
 # %% ../nbs/01_matmul.ipynb #9c221da6
 import os, random

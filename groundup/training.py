@@ -44,7 +44,8 @@ def evaluate(model: nn.Module, loss_func, dl, metric=accuracy) -> tuple[float, f
     return total_loss / count, total_metric / count
 
 # %% ../nbs/03_minibatch_training.ipynb #99e585d9
-def fit(n_epoch: int, model: nn.Module, loss_func, opt, train_dl, valid_dl, metric=accuracy, quiet: bool = False) -> list[dict]:
+def fit(n_epoch: int, model: nn.Module, loss_func, opt, train_dl, valid_dl, metric=accuracy,
+        quiet: bool = False) -> list[dict]:
     "Train `model` for `n_epoch` epochs; after each, validate. Returns one dict of results per epoch."
     history = []
     for epoch in range(n_epoch):
@@ -59,8 +60,8 @@ def fit(n_epoch: int, model: nn.Module, loss_func, opt, train_dl, valid_dl, metr
         history.append(dict(epoch=epoch, valid_loss=valid_loss, **{getattr(metric, '__name__', 'metric'): valid_metric},
                             seconds=time.perf_counter() - start))
         if not quiet:
-            print(f"epoch {epoch}: valid loss {valid_loss:.4f}, {getattr(metric, '__name__', 'metric')} {valid_metric:.4f} "
-                  f"({history[-1]['seconds']:.1f} s)")
+            print(f"epoch {epoch}: valid loss {valid_loss:.4f}, "
+                  f"{getattr(metric, '__name__', 'metric')} {valid_metric:.4f} ({history[-1]['seconds']:.1f} s)")
     return history
 
 # %% ../nbs/03_minibatch_training.ipynb #c4c72592
@@ -79,12 +80,14 @@ class TensorLoader:
         if any(len(t) != n for t in tensors):
             raise ValueError(f"All tensors must have the same length, got {[len(t) for t in tensors]}.")
         if bs < 1: raise ValueError(f"bs must be a positive integer, got {bs}.")
-        self.tensors, self.n, self.bs, self.shuffle, self.drop_last, self.generator = tensors, n, bs, shuffle, drop_last, generator
+        self.tensors, self.n, self.bs = tensors, n, bs
+        self.shuffle, self.drop_last, self.generator = shuffle, drop_last, generator
 
     def __len__(self): return self.n // self.bs if self.drop_last else math.ceil(self.n / self.bs)
 
     def __iter__(self):
-        order = torch.randperm(self.n, generator=self.generator, device=self.tensors[0].device) if self.shuffle else None
+        order = (torch.randperm(self.n, generator=self.generator, device=self.tensors[0].device)
+                 if self.shuffle else None)
         for start in range(0, len(self) * self.bs, self.bs):
             if order is None: yield tuple(t[start:start + self.bs] for t in self.tensors)   # a slice is a view: no copy
             else:
