@@ -17,7 +17,7 @@ from .init import Hooks, select_modules
 from .learner import Callback, Learner, to_device
 
 # %% auto #0
-__all__ = ['conv_out_size', 'conv2d_unfold', 'Conv2dUnfold', 'BatchNorm', 'user_module', 'ActivationStats', 'conv_bn', 'ResBlock',
+__all__ = ['conv_out_size', 'conv2d_unfold', 'BatchNorm', 'user_module', 'ActivationStats', 'conv_bn', 'ResBlock', 'Conv2dUnfold',
            'SummaryRow', 'layer_macs', 'ModelSummary', 'model_summary']
 
 # %% ../nbs/10_convolutions.ipynb #cde49aba
@@ -55,19 +55,6 @@ def conv2d_unfold(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | No
     out = weight.reshape(c_out, -1) @ cols                               # [C_out, K] @ [N, K, L] -> [N, C_out, L]
     if bias is not None: out = out + bias[:, None]
     return out.view(n, c_out, oh, ow)
-
-# %% ../nbs/10_convolutions.ipynb #a76c872e
-class Conv2dUnfold(nn.Module):
-    "A convolution layer computed by `conv2d_unfold`, with `nn.Conv2d`'s parameter names and shapes (state dicts load both ways). Kaiming-normal weights, zero bias."
-    def __init__(self, ni: int, nf: int, ks=3, stride=1, padding=0, bias: bool = True):
-        super().__init__()
-        kh, kw = _pair(ks, 'ks', 1)
-        self.stride, self.padding = _pair(stride, 'stride', 1), _pair(padding, 'padding', 0)
-        self.weight = nn.Parameter(nn.init.kaiming_normal_(torch.empty(nf, ni, kh, kw)))
-        self.bias = nn.Parameter(torch.zeros(nf)) if bias else None
-    def forward(self, x): return conv2d_unfold(x, self.weight, self.bias, self.stride, self.padding)
-    def extra_repr(self):
-        return f"{self.weight.shape[1]}, {self.weight.shape[0]}, ks={tuple(self.weight.shape[2:])}, stride={self.stride}, padding={self.padding}, bias={self.bias is not None}"
 
 # %% ../nbs/10_convolutions.ipynb #10fe141b
 class BatchNorm(nn.Module):
@@ -158,16 +145,9 @@ class ActivationStats(Callback):
         if not on or any(a is None for a in acts): return     # not this batch, or one cancelled in its forward pass
         rows = torch.stack([_stats_row(a, self.bins, self.hist_max) for a in acts])
         if self._buf is None: self._buf = rows.new_zeros(len(acts), self.max_rows, rows.shape[1])
-        if self._n == self._span * self.max_rows: self._halve()
+        if self._n == self._span * self.max_rows: self._halve()   # all rows full: merge them in pairs (appendix)
         self._buf[:, self._n // self._span] += rows           # indexed by Python ints: nothing waits for the device
         self._n += 1
-
-    def _halve(self):
-        "All rows full: add them up in pairs, so that each row covers twice as many batches."
-        merged = self._buf.view(len(self._buf), self.max_rows // 2, 2, -1).sum(2)
-        self._buf.zero_()
-        self._buf[:, :self.max_rows // 2] = merged
-        self._span *= 2
 
     def _to_host(self):
         if self._buf is not None: self._host, self._host_n, self._host_span = self._buf.cpu(), self._n, self._span
@@ -200,10 +180,6 @@ def near_zero(self: ActivationStats) -> torch.Tensor:
     return self._rows()[..., 2]
 @patch(as_prop=True)
 def batches(self: ActivationStats) -> torch.Tensor: return torch.arange(self.n_rows) * self._host_span * self.every
-@patch(as_prop=True)
-def nbytes(self: ActivationStats) -> int:
-    "Bytes held: the device buffer and its host copy, each [layers, max_rows, 2 + bins] fp32."
-    return sum(t.numel() * t.element_size() for t in (self._buf, self._host) if t is not None)
 
 # %% ../nbs/10_convolutions.ipynb #9e8a9e31
 def _plot_here() -> bool:
@@ -266,6 +242,33 @@ class ResBlock(nn.Module):
         super().__init__()
         self.convs = nn.Sequential(conv_bn(nf, nf, stride=1), conv_bn(nf, nf, stride=1, act=False))
     def forward(self, x): return F.relu(x + self.convs(x))
+
+# %% ../nbs/10_convolutions.ipynb #a76c872e
+class Conv2dUnfold(nn.Module):
+    "A convolution layer computed by `conv2d_unfold`, with `nn.Conv2d`'s parameter names and shapes (state dicts load both ways). Kaiming-normal weights, zero bias."
+    def __init__(self, ni: int, nf: int, ks=3, stride=1, padding=0, bias: bool = True):
+        super().__init__()
+        kh, kw = _pair(ks, 'ks', 1)
+        self.stride, self.padding = _pair(stride, 'stride', 1), _pair(padding, 'padding', 0)
+        self.weight = nn.Parameter(nn.init.kaiming_normal_(torch.empty(nf, ni, kh, kw)))
+        self.bias = nn.Parameter(torch.zeros(nf)) if bias else None
+    def forward(self, x): return conv2d_unfold(x, self.weight, self.bias, self.stride, self.padding)
+    def extra_repr(self):
+        return f"{self.weight.shape[1]}, {self.weight.shape[0]}, ks={tuple(self.weight.shape[2:])}, stride={self.stride}, padding={self.padding}, bias={self.bias is not None}"
+
+# %% ../nbs/10_convolutions.ipynb #08a0e15f
+@patch
+def _halve(self: ActivationStats):
+    "All rows full: add them up in pairs, so that each row covers twice as many batches."
+    merged = self._buf.view(len(self._buf), self.max_rows // 2, 2, -1).sum(2)
+    self._buf.zero_()
+    self._buf[:, :self.max_rows // 2] = merged
+    self._span *= 2
+
+@patch(as_prop=True)
+def nbytes(self: ActivationStats) -> int:
+    "Bytes held: the device buffer and its host copy, each [layers, max_rows, 2 + bins] fp32."
+    return sum(t.numel() * t.element_size() for t in (self._buf, self._host) if t is not None)
 
 # %% ../nbs/10_convolutions.ipynb #65e79158
 class SummaryRow(NamedTuple):

@@ -28,9 +28,9 @@ from .training import TensorLoader, accuracy
 
 # %% auto #0
 __all__ = ['SPRINT', 'FULL', 'PRESETS', 'TTA_VIEWS', 'fashion_tensors', 'fashion_cnn', 'fashion_learner', 'evaluate_test',
-           'confusion_matrix', 'plot_confusion', 'worst_classified', 'RandomFlip', 'shift_images', 'RandomShift', 'EMA',
-           'hflip', 'shifted', 'cpu_features', 'bf16_available', 'ValidateAtEnd', 'recipe', 'recipe_learner',
-           'SpeedRun', 'score', 'speed_run']
+           'RandomFlip', 'shift_images', 'RandomShift', 'EMA', 'hflip', 'shifted', 'bf16_available', 'ValidateAtEnd',
+           'recipe', 'recipe_learner', 'SpeedRun', 'score', 'speed_run', 'confusion_matrix', 'plot_confusion',
+           'worst_classified', 'cpu_features']
 
 # %% ../nbs/11_fashion_speedrun.ipynb #93b14c5c
 def fashion_tensors(path=None, channels_last: bool = True, n_valid: int = 10_000) -> FashionMNIST:
@@ -78,40 +78,6 @@ def evaluate_test(learn: Learner, data: FashionMNIST, bs: int = 1000) -> dict:
     if len(data.x_test) == 0: raise ValueError("This data has no test images: fashion_tensors() gives the 10,000 official ones.")
     return learn.validate(TensorLoader(data.x_test, data.y_test, bs=bs))
 
-# %% ../nbs/11_fashion_speedrun.ipynb #4fb1947f
-def confusion_matrix(preds: torch.Tensor, targets: torch.Tensor, n_classes: int | None = None) -> torch.Tensor:
-    "`cm[i, j]`: how many items of true class `i` were predicted as class `j`; `preds` are class indices or `[N, n_classes]` scores."
-    if preds.dim() == 2:
-        n_classes = n_classes or preds.shape[1]
-        preds = preds.argmax(dim=1)
-    if preds.shape != targets.shape:
-        raise ValueError(f"confusion_matrix needs one prediction per target, got {len(preds)} predictions and {len(targets)} targets.")
-    n = n_classes or int(max(preds.max(), targets.max())) + 1
-    return torch.bincount(targets.long() * n + preds.long(), minlength=n * n).reshape(n, n)
-
-# %% ../nbs/11_fashion_speedrun.ipynb #df8be151
-def plot_confusion(cm: torch.Tensor, classes, title: str = 'confusion matrix'):
-    "Draw confusion matrix `cm` with the count in each cell; rows are the true classes. Returns the figure."
-    import matplotlib.pyplot as plt
-    n = len(classes)
-    if cm.shape != (n, n): raise ValueError(f"A confusion matrix for {n} classes is {n}×{n}, got {list(cm.shape)}.")
-    fig, ax = plt.subplots(figsize=(6.5, 6))
-    ax.imshow(cm, cmap='Blues')
-    ax.set_xticks(range(n), classes, rotation=60, ha='right'); ax.set_yticks(range(n), classes)
-    ax.set_xlabel('predicted'); ax.set_ylabel('actual'); ax.set_title(title)
-    threshold = cm.max() / 2
-    for i in range(n):
-        for j in range(n): ax.text(j, i, int(cm[i, j]), ha='center', va='center', fontsize=8, color='white' if cm[i, j] > threshold else 'black')
-    fig.tight_layout()
-    return fig
-
-# %% ../nbs/11_fashion_speedrun.ipynb #9813060c
-def worst_classified(preds: torch.Tensor, targets: torch.Tensor, k: int = 16):
-    "Indices of the `k` items with the highest cross-entropy loss under `preds` (scores), and those losses, worst first."
-    losses = F.cross_entropy(preds.float(), targets, reduction='none')
-    top = losses.topk(min(k, len(losses)))
-    return top.indices, top.values
-
 # %% ../nbs/11_fashion_speedrun.ipynb #2ec7eab4
 class RandomFlip(Callback):
     "Batch augmentation: mirror a random half (probability `p`) of each training batch's images left-right, with one `torch.where`."
@@ -158,11 +124,6 @@ class RandomShift(Callback):
         x = learn.xb[0]
         dy, dx = torch.randint(-self.max_shift, self.max_shift + 1, (2, len(x)), generator=self.generator)
         learn.xb = (shift_images(x, dy, dx, self.max_shift, self.mode), *learn.xb[1:])
-
-    def state_dict(self) -> dict: return {'generator': None if self.generator is None else self.generator.get_state()}
-    def load_state_dict(self, state: dict):
-        self.generator = None
-        if state['generator'] is not None: self.generator = torch.Generator(); self.generator.set_state(state['generator'])
 
 # %% ../nbs/11_fashion_speedrun.ipynb #bb4219a4
 class EMA(Callback):
@@ -222,34 +183,9 @@ def swap_out(self: EMA):
     self._kept = None
 
 @patch
-@contextlib.contextmanager
-def averaged(self: EMA):
-    "Within the block the model holds the averaged weights (to export it, or save them)."
-    self.swap_in()
-    try: yield self.learn.model
-    finally: self.swap_out()
-
-@patch
 def before_validate(self: EMA): self.swap_in()
 @patch
 def after_validate(self: EMA): self.swap_out()
-
-@patch
-def state_dict(self: EMA) -> dict:
-    return dict(avg=None if self.avg is None else {k: v.clone() for k, v in self.avg.items()}, n_steps=self.n_steps,
-                decay=self.decay, buffers=self.buffers, warmup=self.warmup)
-@patch
-def load_state_dict(self: EMA, state: dict):
-    mine = (self.decay, self.buffers, self.warmup)
-    saved = (state['decay'], state['buffers'], state.get('warmup', False))
-    if mine != saved:
-        raise ValueError(f"This EMA has (decay, buffers, warmup) = {mine}, the saved one {saved}: "
-                         f"build the EMA as the run that saved it did.")
-    self.avg = None if state['avg'] is None else {k: v.clone() for k, v in state['avg'].items()}
-    self.n_steps = state['n_steps']
-
-@patch
-def __repr__(self: EMA): return f"EMA(decay={self.decay}, buffers={self.buffers!r}, warmup={self.warmup})"
 
 # %% ../nbs/11_fashion_speedrun.ipynb #7f3b8ab2
 def hflip(x: torch.Tensor) -> torch.Tensor:
@@ -297,11 +233,6 @@ def _cpu_flag(probe: str, flag: str) -> bool | None:
     cpuinfo = Path('/proc/cpuinfo')
     return flag in cpuinfo.read_text().split() if cpuinfo.exists() else None
 
-def cpu_features() -> dict:
-    "Core count, torch threads, PyTorch's CPU capability and whether the CPU has AVX-512 bf16 and AMX tile instructions (None: unknown)."
-    return dict(cores=os.cpu_count(), threads=torch.get_num_threads(), capability=torch.backends.cpu.get_cpu_capability(),
-                avx512_bf16=_cpu_flag('_is_avx512_bf16_supported', 'avx512_bf16'), amx=_cpu_flag('_is_amx_tile_supported', 'amx_tile'))
-
 _BF16_ISAS = ('AVX512_CORE_BF16', 'AVX512_CORE_FP16', 'AVX512_CORE_AMX', 'AVX10', 'ALL')
 
 def bf16_available() -> bool:
@@ -311,10 +242,10 @@ def bf16_available() -> bool:
         if forced not in ('0', '1'): raise ValueError(f"GROUNDUP_BF16={forced!r}: set it to 1 (bf16) or 0 (fp32), or unset it")
         return forced == '1'
     if torch.cuda.is_available(): return False
-    features = cpu_features()
     isa = os.environ.get('ONEDNN_MAX_CPU_ISA', os.environ.get('DNNL_MAX_CPU_ISA', 'ALL')).upper()
-    kernels_allowed = features['capability'] == 'AVX512' and isa.startswith(_BF16_ISAS)
-    return bool(kernels_allowed and (features['avx512_bf16'] or features['amx']))
+    kernels_allowed = torch.backends.cpu.get_cpu_capability() == 'AVX512' and isa.startswith(_BF16_ISAS)
+    has_bf16 = _cpu_flag('_is_avx512_bf16_supported', 'avx512_bf16') or _cpu_flag('_is_amx_tile_supported', 'amx_tile')
+    return bool(kernels_allowed and has_bf16)
 
 # %% ../nbs/11_fashion_speedrun.ipynb #fe525e9d
 class ValidateAtEnd(Callback):
@@ -389,3 +320,81 @@ def speed_run(data: FashionMNIST, preset='sprint', seed: int = 0, split: str = '
     x, y = (data.x_valid, data.y_valid) if split == 'valid' else (data.x_test, data.y_test)
     acc, plain, seconds = score(learn, x, y, tta=r['tta'])
     return SpeedRun(learn, r, fit_seconds, split, acc, plain, seconds)
+
+# %% ../nbs/11_fashion_speedrun.ipynb #4fb1947f
+def confusion_matrix(preds: torch.Tensor, targets: torch.Tensor, n_classes: int | None = None) -> torch.Tensor:
+    "`cm[i, j]`: how many items of true class `i` were predicted as class `j`; `preds` are class indices or `[N, n_classes]` scores."
+    if preds.dim() == 2:
+        n_classes = n_classes or preds.shape[1]
+        preds = preds.argmax(dim=1)
+    if preds.shape != targets.shape:
+        raise ValueError(f"confusion_matrix needs one prediction per target, got {len(preds)} predictions and {len(targets)} targets.")
+    n = n_classes or int(max(preds.max(), targets.max())) + 1
+    return torch.bincount(targets.long() * n + preds.long(), minlength=n * n).reshape(n, n)
+
+# %% ../nbs/11_fashion_speedrun.ipynb #df8be151
+def plot_confusion(cm: torch.Tensor, classes, title: str = 'confusion matrix'):
+    "Draw confusion matrix `cm` with the count in each cell; rows are the true classes. Returns the figure."
+    import matplotlib.pyplot as plt
+    n = len(classes)
+    if cm.shape != (n, n): raise ValueError(f"A confusion matrix for {n} classes is {n}×{n}, got {list(cm.shape)}.")
+    fig, ax = plt.subplots(figsize=(6.5, 6))
+    ax.imshow(cm, cmap='Blues')
+    ax.set_xticks(range(n), classes, rotation=60, ha='right'); ax.set_yticks(range(n), classes)
+    ax.set_xlabel('predicted'); ax.set_ylabel('actual'); ax.set_title(title)
+    threshold = cm.max() / 2
+    for i in range(n):
+        for j in range(n): ax.text(j, i, int(cm[i, j]), ha='center', va='center', fontsize=8, color='white' if cm[i, j] > threshold else 'black')
+    fig.tight_layout()
+    return fig
+
+# %% ../nbs/11_fashion_speedrun.ipynb #9813060c
+def worst_classified(preds: torch.Tensor, targets: torch.Tensor, k: int = 16):
+    "Indices of the `k` items with the highest cross-entropy loss under `preds` (scores), and those losses, worst first."
+    losses = F.cross_entropy(preds.float(), targets, reduction='none')
+    top = losses.topk(min(k, len(losses)))
+    return top.indices, top.values
+
+# %% ../nbs/11_fashion_speedrun.ipynb #1cd263b1
+def _shift_state(self: RandomShift) -> dict:
+    "`RandomShift.state_dict`: its generator's state (None before the first fit), for a checkpoint."
+    return {'generator': None if self.generator is None else self.generator.get_state()}
+
+def _load_shift_state(self: RandomShift, state: dict):
+    "`RandomShift.load_state_dict`: the generator a checkpoint saved, to draw on from there."
+    self.generator = None
+    if state['generator'] is not None: self.generator = torch.Generator(); self.generator.set_state(state['generator'])
+
+RandomShift.state_dict, RandomShift.load_state_dict = _shift_state, _load_shift_state
+
+# %% ../nbs/11_fashion_speedrun.ipynb #e808974b
+@patch
+@contextlib.contextmanager
+def averaged(self: EMA):
+    "Within the block the model holds the averaged weights (to export it, or save them)."
+    self.swap_in()
+    try: yield self.learn.model
+    finally: self.swap_out()
+
+@patch
+def state_dict(self: EMA) -> dict:
+    return dict(avg=None if self.avg is None else {k: v.clone() for k, v in self.avg.items()}, n_steps=self.n_steps,
+                decay=self.decay, buffers=self.buffers, warmup=self.warmup)
+@patch
+def load_state_dict(self: EMA, state: dict):
+    mine = (self.decay, self.buffers, self.warmup)
+    saved = (state['decay'], state['buffers'], state.get('warmup', False))
+    if mine != saved:
+        raise ValueError(f"This EMA has (decay, buffers, warmup) = {mine}, the saved one {saved}: "
+                         f"build the EMA as the run that saved it did.")
+    self.avg = None if state['avg'] is None else {k: v.clone() for k, v in state['avg'].items()}
+    self.n_steps = state['n_steps']
+
+@patch
+def __repr__(self: EMA): return f"EMA(decay={self.decay}, buffers={self.buffers!r}, warmup={self.warmup})"
+
+# %% ../nbs/11_fashion_speedrun.ipynb #770b1c36
+def cpu_features() -> dict:
+    "Core count, torch threads, PyTorch's CPU capability and whether the CPU has AVX-512 bf16 and AMX tile instructions (None: unknown)."
+    return dict(cores=os.cpu_count(), threads=torch.get_num_threads(), capability=torch.backends.cpu.get_cpu_capability(),
+                avx512_bf16=_cpu_flag('_is_avx512_bf16_supported', 'avx512_bf16'), amx=_cpu_flag('_is_amx_tile_supported', 'amx_tile'))
