@@ -5,7 +5,9 @@ plus `index.html` (from `nbs/index.ipynb`) with a table of contents linking ever
 
 The site is built in a temporary folder next to `--out` and moved into place only when every
 notebook ran, so `--out` never holds a half-built site. A notebook that fails stops nothing else
-from running; the command then exits 1 and names every failing notebook.
+from running; the command then exits 1 and names every failing notebook. It also fails on an in-page
+link (`[...](#some-heading)`, written as GitHub and Quarto slug headings) that points at no heading: nbconvert
+ids headings differently, so each heading gets the slug's anchor too.
 
 What a page shows, following nbdev's conventions for directive comments (`#| ...` at a cell's top):
 `#| hide` and `#| include: false` cells are left out, `#| echo: false` shows the output only,
@@ -160,11 +162,33 @@ main { max-width: 1000px; margin: 0 auto; padding: 0 1.5em 3em; }
 """
 
 
+def github_slug(text):
+    "A heading's anchor as GitHub and Quarto make it, which the notebooks' `](#...)` links use."
+    return re.sub(r'[^\w\- ]', '', text.lower()).replace(' ', '-')
+
+
+def add_slug_anchors(body):
+    "nbconvert ids a heading by its text with '-' for ' ' (`Appendix:-why-sqrt(5)?`): add the GitHub slug's anchor too."
+    ids = set(re.findall(r'\bid="([^"]+)"', body))
+    def repl(m):
+        slug = github_slug(html.unescape(m.group(2)))
+        if slug in ids: return m.group(0)
+        ids.add(slug)
+        return f'{m.group(0)}<a id="{slug}" class="docs-slug"></a>'
+    return re.sub(r'(<h[1-6][^>]*\bid=")([^"]+)("[^>]*>)', repl, body)
+
+
+def unresolved_links(body):
+    "The in-page links (`href=\"#x\"`) of a page that no element's id answers."
+    ids = {html.unescape(i) for i in re.findall(r'\bid="([^"]+)"', body)}
+    return sorted({h for h in re.findall(r'href="#([^"]+)"', body) if html.unescape(h) not in ids})
+
+
 def render(nb, title):
     nb.metadata['title'] = title
     exporter = HTMLExporter(template_name='lab', exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb)
-    return body.replace('</head>', SITE_CSS + '</head>', 1)
+    return add_slug_anchors(body.replace('</head>', SITE_CSS + '</head>', 1))
 
 
 def count_images(nb):
@@ -187,7 +211,7 @@ def build(out, fast=False, timeout=1800):
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=out.name + '.tmp-', dir=out.parent))
     os.chmod(tmp, 0o755)  # mkdtemp makes it private; the site is for reading
-    failed = []
+    failed, broken = [], []
     try:
         for i, (p, e) in enumerate(zip(paths, entries)):
             start = time.time()
@@ -208,10 +232,15 @@ def build(out, fast=False, timeout=1800):
             prev = entries[i - 1] if i else None
             nxt = entries[i + 1] if i + 1 < len(entries) else None
             nb.cells = [nav_cell(prev, nxt, 'top')] + nb.cells + [nav_cell(prev, nxt, 'bottom')]
-            (tmp / e['file']).write_text(render(nb, e['plain_title']), encoding='utf-8')
+            page = render(nb, e['plain_title'])
+            (tmp / e['file']).write_text(page, encoding='utf-8')
+            broken += [f'{e["notebook"]}: #{h}' for h in unresolved_links(page)]
             print(f'    {e["file"]} in {time.time() - start:.0f} s ({e["images"]} figures)', flush=True)
         if failed:
             raise SystemExit('docs build failed; these notebooks raised an error (see above): ' + ', '.join(failed))
+        if broken:
+            raise SystemExit('docs build failed; these in-page links point at no heading '
+                             '(fix the link or the heading):\n  ' + '\n  '.join(broken))
 
         index = nbformat.read(NBS / 'index.ipynb', as_version=4)
         title, _ = title_and_summary(index, NBS / 'index.ipynb')
