@@ -17,7 +17,7 @@ import argparse, statistics, time
 import torch
 
 from groundup.convolutions import ActivationStats
-from groundup.learner import Callback
+from groundup.events import Callback
 from groundup.speedrun import fashion_cnn, fashion_learner, fashion_tensors
 from groundup.testing import set_seed
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 from groundup.checkpoint import SaveCheckpoint
 import groundup.checkpoint as ckpt_module
-from groundup.learner import Callback
+from groundup.events import Callback
 from groundup.speedrun import fashion_tensors, recipe, recipe_learner
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -23,7 +23,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from groundup.datasets import load_fashion_mnist
-from groundup.learner import DataLoaders, Learner, ProgressCallback
+from groundup.recorder import ProgressCallback
+from groundup.learner import DataLoaders, Learner
 from groundup.training import TensorLoader
 
 

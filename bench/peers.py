@@ -33,7 +33,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from groundup.learner import DataLoaders, Learner, ProgressCallback
+from groundup.recorder import ProgressCallback
+from groundup.learner import DataLoaders, Learner
 from groundup.training import TensorLoader
 
 LR, SEED = 0.1, 0

@@ -17,7 +17,7 @@ the same epochs is a gain per second. Ideas join with '+':
 """
 import argparse, json, pathlib, statistics, sys, time
 import torch, torch.nn as nn
-from groundup.learner import Callback
+from groundup.events import Callback
 from groundup.speedrun import recipe, recipe_learner, score, fashion_tensors
 
 def convs(model): return [m for m in model.modules() if isinstance(m, nn.Conv2d)]

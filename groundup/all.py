@@ -9,7 +9,9 @@ __all__ = []
 from .datasets import *             # 00: Fashion-MNIST, verified and cached; atomic writes
 from .init import *                 # 02: Kaiming initialisation, Hook/Hooks, activation_stats
 from .training import *             # 03: datasets, loaders, accuracy
-from .learner import *              # 04: the Learner, its events and callbacks
+from .events import *               # 03a: events, Callback, cancel exceptions, run_stage
+from .recorder import *             # 03b: Recorder, ProgressCallback
+from .learner import *              # 04: DataLoaders, the Learner, its default callbacks
 from .callbacks import *            # 04a: GradientAccumulation, TerminateOnNaN, ShortEpochCallback, the loggers
 from .schedule import *             # 05: annealing, ParamScheduler, Learner.fit_one_cycle
 from .optimizer import *            # 06: the optimizer built from steppers
@@ -20,8 +22,8 @@ from .convolutions import *         # 10: im2col, BatchNorm, conv_bn, ResBlock, 
 from .speedrun import *             # 11: the capstone CNN and its data
 from .distributed import *          # 12: data-parallel training, learn.distrib_ctx()
 from .recurrent import *            # 14: RowLSTM, ModelResetter, RNNRegularizer
-from . import (datasets, init, training, learner, callbacks, schedule, optimizer, mixed_precision, lr_finder,
-                      checkpoint, convolutions, speedrun, distributed, recurrent)
-_modules = (datasets, init, training, learner, callbacks, schedule, optimizer, mixed_precision, lr_finder, checkpoint,
-            convolutions, speedrun, distributed, recurrent)
+from . import (datasets, init, training, events, recorder, learner, callbacks, schedule, optimizer,
+                      mixed_precision, lr_finder, checkpoint, convolutions, speedrun, distributed, recurrent)
+_modules = (datasets, init, training, events, recorder, learner, callbacks, schedule, optimizer, mixed_precision,
+            lr_finder, checkpoint, convolutions, speedrun, distributed, recurrent)
 __all__ = [name for module in _modules for name in module.__all__]          # what `import *` of this module gives

@@ -11,8 +11,9 @@ from pathlib import Path
 import torch
 
 from .datasets import atomic_write_bytes
-from .learner import (CancelBatchException, CancelFitException, CancelTrainException, CancelValidException,
-                              Callback, batch_size, main_process, recorder_of)
+from .events import (CancelBatchException, CancelFitException, CancelTrainException, CancelValidException,
+                             Callback)
+from .recorder import batch_size, main_process, recorder_of
 
 # %% auto #0
 __all__ = ['GradientAccumulation', 'CSVLogger', 'TensorBoardLogger', 'TerminateOnNaN', 'ShortEpochCallback']

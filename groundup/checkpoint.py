@@ -8,12 +8,13 @@ from __future__ import annotations
 import ctypes, hashlib, io, json, math, os, pickle, re, shutil, signal, threading, time, warnings
 from collections import defaultdict
 from pathlib import Path
-
 import torch
 from fastcore.basics import patch
 
 from .datasets import atomic_writer
-from .learner import Callback, Learner, Recorder, is_number, main_process
+from .events import Callback
+from .recorder import Recorder, is_number, main_process
+from .learner import Learner
 from .mixed_precision import MixedPrecision
 from .training import rng_states, set_rng_states
 

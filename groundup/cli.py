@@ -26,7 +26,8 @@ import groundup.mixed_precision  # noqa: F401  (adds Learner.to_bf16)
 from .checkpoint import CheckpointError, SaveCheckpoint, read_checkpoint
 from .datasets import FASHION_MNIST_FILES, DatasetError, atomic_write_bytes, default_cache_dir
 from .callbacks import CSVLogger, TensorBoardLogger, TerminateOnNaN
-from .learner import Callback, CancelTrainException, CancelValidException, ProgressCallback
+from .events import Callback, CancelTrainException, CancelValidException
+from .recorder import ProgressCallback
 from .optimizer import SGD, Adam, RAdam
 from .speedrun import PRESETS, TTA_VIEWS, bf16_available, evaluate_test, fashion_tensors, recipe, recipe_learner
 from .training import TensorLoader, accuracy

@@ -14,7 +14,8 @@ from fastcore.basics import patch
 from torch import nn
 
 from .init import Hooks, select_modules
-from .learner import Callback, Learner, to_device
+from .events import Callback
+from .learner import Learner, to_device
 
 # %% auto #0
 __all__ = ['conv_out_size', 'conv2d_unfold', 'BatchNorm', 'user_module', 'ActivationStats', 'conv_bn', 'ResBlock', 'Conv2dUnfold',

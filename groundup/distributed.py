@@ -8,7 +8,6 @@ from __future__ import annotations
 import os, pickle, socket, sys, time, traceback
 from contextlib import contextmanager, nullcontext
 from datetime import timedelta
-
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
@@ -16,11 +15,12 @@ from fastcore.basics import patch
 from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
 
-from .learner import (CANCEL_EXCEPTIONS, CancelBatchException, CancelEpochException, CancelFitException,
-                              CancelTrainException, Callback, DataLoaders, Learner, Recorder, batch_size)
+from .events import (CANCEL_EXCEPTIONS, CancelBatchException, CancelEpochException, CancelFitException,
+                             CancelTrainException, Callback)
+from .recorder import Recorder, batch_size
+from .learner import DataLoaders, Learner
 from .callbacks import GradientAccumulation
-from .training import rng_states, set_rng_states
-from .training import TensorLoader
+from .training import TensorLoader, rng_states, set_rng_states
 
 # %% auto #0
 __all__ = ['LAUNCHER_VARS', 'launched', 'rank_distrib', 'num_distrib', 'teardown_distributed', 'ShardedTensorLoader',

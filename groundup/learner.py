@@ -5,21 +5,20 @@
 # %% ../nbs/04_callbacks.ipynb #85ec7e46
 from __future__ import annotations
 
-import contextlib, math, re
+import contextlib, math
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .events import CANCEL_EXCEPTIONS, Callback, CallbackHost, run_stage
+from .events import _as_tuple, _callback_classes, _misplaced
+from .recorder import ProgressCallback, Recorder, is_number
 from .training import TensorLoader
 
 # %% auto #0
-__all__ = ['CANCEL_EXCEPTIONS', 'EVENTS', 'CANCEL_EVENTS', 'DataLoaders', 'CancelFitException', 'CancelEpochException',
-           'CancelTrainException', 'CancelValidException', 'CancelBatchException', 'CancelBackwardException',
-           'CancelStepException', 'snake_name', 'Callback', 'sort_callbacks', 'CallbackHost', 'is_number', 'make_opt',
-           'run_stage', 'Learner', 'TrainEvalCallback', 'lrs_for_groups', 'set_group_lrs', 'main_process', 'batch_size',
-           'default_device', 'to_device', 'DeviceCallback', 'PhaseSums', 'Recorder', 'recorder_of', 'ProgressCallback',
-           'GatherPreds']
+__all__ = ['DataLoaders', 'make_opt', 'Learner', 'TrainEvalCallback', 'lrs_for_groups', 'set_group_lrs', 'default_device',
+           'to_device', 'DeviceCallback', 'GatherPreds']
 
 # %% ../nbs/04_callbacks.ipynb #0f16dee4
 class DataLoaders:
@@ -38,131 +37,7 @@ class DataLoaders:
         valid = None if x_valid is None else TensorLoader(x_valid, y_valid, bs=valid_bs or 2 * bs)
         return cls(TensorLoader(x_train, y_train, bs=bs, shuffle=True, generator=generator), valid)
 
-# %% ../nbs/04_callbacks.ipynb #127ce9c3
-class CancelFitException(Exception): "Stop training now; then `after_cancel_fit`, `after_fit` run."
-class CancelEpochException(Exception): "Skip the rest of this epoch; then `after_cancel_epoch`, `after_epoch` run."
-class CancelTrainException(Exception): "Skip the rest of this epoch's training; `after_cancel_train`, `after_train`."
-class CancelValidException(Exception): "Skip the rest of this validation; `after_cancel_validate`, `after_validate`."
-class CancelBatchException(Exception): "Skip the rest of this batch; then `after_cancel_batch`, `after_batch` run."
-class CancelBackwardException(Exception): "Skip this batch's backward pass; `after_cancel_backward`, `after_backward`."
-class CancelStepException(Exception): "Skip this batch's optimizer step; then `after_cancel_step`, `after_step` run."
-
-CANCEL_EXCEPTIONS = (CancelFitException, CancelEpochException, CancelTrainException, CancelValidException,
-                     CancelBatchException, CancelBackwardException, CancelStepException)
-
-# %% ../nbs/04_callbacks.ipynb #5198da69
-EVENTS = ('before_fit', 'before_epoch', 'before_train', 'before_batch', 'after_pred', 'after_loss', 'before_backward',
-          'after_backward', 'before_step', 'after_step', 'after_batch', 'after_train', 'before_validate',
-          'after_validate', 'after_epoch', 'after_fit')
-CANCEL_EVENTS = ('after_cancel_batch', 'after_cancel_backward', 'after_cancel_step', 'after_cancel_train',
-                 'after_cancel_validate', 'after_cancel_epoch', 'after_cancel_fit')
-_CANCEL_OF = dict(zip(('fit', 'epoch', 'train', 'validate', 'batch', 'backward', 'step'), CANCEL_EXCEPTIONS))
-_EVENT_NAMES = {s: (f'before_{s}', f'after_{s}', f'after_cancel_{s}') for s in _CANCEL_OF}
-
-# %% ../nbs/04_callbacks.ipynb #3a949bdc
-def snake_name(cls_name: str) -> str:
-    "`Recorder` -> `recorder`, `TrainEvalCallback` -> `train_eval`: the attribute a callback is reachable as."
-    name = re.sub(r'Callback$', '', cls_name) or cls_name
-    return re.sub(r'(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])', '_', name).lower()
-
-# %% ../nbs/04_callbacks.ipynb #5055b2c1
-class Callback:
-    "Base class: define methods named after events. Reads fall through to the Learner; write with `self.learn.x = ...`."
-    order, run_before, run_after, learn = 0, (), (), None
-
-    @property
-    def name(self) -> str: return snake_name(type(self).__name__)
-
-    def __getattr__(self, k):
-        learn = self.__dict__.get('learn') or type(self).learn
-        if learn is None or k.startswith('__'): raise AttributeError(f"{type(self).__name__} has no attribute {k!r}")
-        try: return getattr(learn, k)
-        except AttributeError:
-            raise AttributeError(f"Neither {type(self).__name__} nor its Learner has an attribute {k!r}") from None
-
-    def __repr__(self): return f"{type(self).__name__}()"
-
-# %% ../nbs/04_callbacks.ipynb #b0243b1c
-def _as_tuple(x): return () if x is None else tuple(x) if isinstance(x, (list, tuple, set)) else (x,)
-
-def _callback_classes(cls=Callback) -> set[type]:
-    "Every subclass of `cls` defined so far, however deep."
-    return {c for sub in cls.__subclasses__() for c in {sub} | _callback_classes(sub)}
-
-def _named(cb, attr) -> tuple:
-    "The classes (or class names) `cb`'s `run_before` or `run_after` names; a name that is no Callback is an error."
-    refs = _as_tuple(getattr(type(cb), attr))
-    for ref in refs:
-        if isinstance(ref, str) and ref not in {c.__name__ for c in _callback_classes()}:
-            raise _no_such_callback(cb, attr, ref)
-    return refs
-
-def _is(cb, refs) -> bool: return any(type(cb).__name__ == r if isinstance(r, str) else isinstance(cb, r) for r in refs)
-
-def sort_callbacks(cbs) -> list:
-    """`cbs` by `order`; then, until nothing moves, each callback with `run_after` (`run_before`) moves to just after
-    the last (before the first) callback it names."""
-    cbs = sorted(cbs, key=lambda cb: cb.order)                  # stable: ties keep the order they were added in
-    after, before = {id(cb): _named(cb, 'run_after') for cb in cbs}, {id(cb): _named(cb, 'run_before') for cb in cbs}
-    for _ in range(len(cbs) ** 2 + 1):
-        moved = False
-        for cb in list(cbs):
-            i = cbs.index(cb)
-            last = max((j for j, o in enumerate(cbs) if o is not cb and _is(o, after[id(cb)])), default=-1)
-            first = min((j for j, o in enumerate(cbs) if o is not cb and _is(o, before[id(cb)])), default=len(cbs))
-            if last > i or first < i: cbs.insert(last if last > i else first, cbs.pop(i)); moved = True
-        if not moved: return cbs
-    raise _cycle([cb for cb in cbs if after[id(cb)] or before[id(cb)]])
-
-# %% ../nbs/04_callbacks.ipynb #6cf2f5d7
-class CallbackHost:
-    "Holds callbacks, each reachable by its `name`; `host(event)` calls every callback's handler of `event`, in order."
-    _handlers, _fitting = None, False
-
-    def add_cb(self, cb: Callback):
-        if isinstance(cb, type): cb = cb()
-        if not isinstance(cb, Callback): raise TypeError(f"{cb!r} is not a Callback instance.")
-        existing = getattr(self, cb.name, None)
-        if existing is not None and not isinstance(existing, Callback): raise _hides_attribute(cb)
-        if isinstance(existing, Callback): self.remove_cb(existing)
-        cb.learn = self
-        setattr(self, cb.name, cb)
-        self.cbs.append(cb)
-        self._handlers = None                               # sorted again at the next event
-        return self
-
-    def add_cbs(self, cbs):
-        for cb in cbs: self.add_cb(cb)
-        return self
-
-    def remove_cb(self, cb: Callback):
-        if self._fitting and cb.name in ('train_eval', 'recorder') and cb in self.cbs: raise _cannot_remove(cb)
-        if cb in self.cbs: self.cbs.remove(cb)
-        if self.__dict__.get(cb.name) is cb: delattr(self, cb.name)
-        cb.learn, self._handlers = None, None
-        return self
-
-    def _restore_cbs(self, cbs: list):
-        "Make `cbs` the callbacks again, exactly: the ones added since go, the ones they displaced come back."
-        for cb in [cb for cb in self.cbs if not any(cb is o for o in cbs)]: self.remove_cb(cb)
-        self.cbs = list(cbs)
-        for cb in cbs: cb.learn = self; setattr(self, cb.name, cb)
-        self._handlers = None
-
-    def handlers(self) -> dict:
-        "For each event, the bound methods that handle it, in the callbacks' order (sorted again after any change)."
-        if self._handlers is None:
-            self.cbs = sort_callbacks(self.cbs)
-            self._handlers = {e: [getattr(cb, e) for cb in self.cbs if callable(getattr(type(cb), e, None))]
-                              for e in EVENTS + CANCEL_EVENTS}
-        return self._handlers
-
-    def __call__(self, event: str):
-        for handler in (self._handlers or self.handlers())[event]: handler()
-
 # %% ../nbs/04_callbacks.ipynb #981306e9
-def is_number(v) -> bool: return isinstance(v, (int, float)) and not isinstance(v, bool)
-
 def _check_lr(lr):
     values = [lr.start, lr.stop] if isinstance(lr, slice) else list(lr) if isinstance(lr, (list, tuple)) else [lr]
     for v in values:
@@ -199,30 +74,6 @@ def _compute_loss(learn):
     if loss.numel() != 1: raise _not_one_number(loss)
     learn._loss_version = loss._version               # to catch a callback that changes it in place
     return loss
-
-# %% ../nbs/04_callbacks.ipynb #629de547
-def run_stage(learn, name: str, body):
-    "Run stage `name`: `before_<name>`, `body()`, then `after_<name>`, even while an exception unwinds the loop."
-    before, after, after_cancel = _EVENT_NAMES[name]
-    try:
-        for handler in (learn._handlers or learn.handlers())[before]: handler()
-        body()
-    except _CANCEL_OF[name]: learn.interrupted = False; learn(after_cancel)
-    except BaseException as e:
-        learn.interrupted = True                        # the after_ event runs while `e` unwinds the loop
-        _run_all((learn._handlers or learn.handlers())[after], after, unwinding=e)
-        raise
-    handlers = (learn._handlers or learn.handlers())[after]    # read again: a callback may have joined meanwhile
-    if handlers: _run_all(handlers, after)
-
-# %% ../nbs/04_callbacks.ipynb #23927c96
-def _run_all(handlers: list, event: str, unwinding: BaseException | None = None):
-    "Run every handler of `event`, even if one fails; then `_raise_failures` decides what becomes of the failures."
-    failed = []
-    for handler in handlers:
-        try: handler()
-        except BaseException as e: failed.append((handler, e))
-    if failed: _raise_failures(failed, event, unwinding)
 
 # %% ../nbs/04_callbacks.ipynb #4a0c4b3c
 class Learner(CallbackHost):
@@ -311,39 +162,12 @@ class TrainEvalCallback(Callback):
     def before_validate(self): self.model.eval(); self.learn.training = False
 
 # %% ../nbs/04_callbacks.ipynb #7fd036d9
-import os, shutil, sys, time, warnings
-from collections import defaultdict
+import os, shutil, sys, warnings
 
-import torch.distributed as dist
 from fastcore.basics import patch
 from torch.utils.data import DataLoader
 
 from .training import get_dls
-
-# %% ../nbs/04_callbacks.ipynb #de4a565d
-def _raise_failures(failed: list, event: str, unwinding: BaseException | None = None):
-    """What `_run_all` does with the `(handler, exception)` pairs that failed: while `unwinding` unwinds the loop, each
-    becomes a note on it; else the first is raised."""
-    if unwinding is not None: failed = [(h, e) for h, e in failed if not isinstance(e, CANCEL_EXCEPTIONS)]
-    if not failed: return                                   # a cancel while unwinding changes nothing
-    def note(h, e): return f"{type(h.__self__).__name__}.{event} also failed: {type(e).__name__}: {e}"
-    if unwinding is not None and not isinstance(unwinding, CANCEL_EXCEPTIONS):
-        for h, e in failed: unwinding.add_note("While this unwound the training loop, " + note(h, e))
-        return                                              # the caller re-raises the original exception
-    bugs = [(h, e) for h, e in failed if not isinstance(e, CANCEL_EXCEPTIONS)]
-    first = (bugs or failed)[0][1]                          # a bug comes before a cancel
-    for h, e in bugs[1:]: first.add_note(note(h, e))
-    raise first
-
-_STAGES = {CancelFitException: 'fit', CancelEpochException: 'epoch', CancelTrainException: 'training phase',
-           CancelValidException: 'validation', CancelBatchException: 'batch', CancelBackwardException: 'backward pass',
-           CancelStepException: 'optimizer step'}
-
-def _misplaced(e: Exception) -> RuntimeError:
-    stage = _STAGES[type(e)]
-    return RuntimeError(f"{type(e).__name__} was raised where no {stage} is running, so there is no {stage} to cancel "
-                        f"(it was raised in before_fit, in the {stage}'s own after_ event, or outside it). Raise it "
-                        f"while the {stage} runs.")
 
 # %% ../nbs/04_callbacks.ipynb #11464176
 def _half_validation(no_y: bool) -> ValueError:
@@ -369,23 +193,6 @@ def _bad_start_lr(lr, i: int) -> ValueError:
     return ValueError(f"Training would start with a learning rate of {lr} (parameter group {i}), set by a callback's "
                       f"before_fit (a schedule, such as fit_one_cycle's lr_max): the learning rate must be a finite "
                       f"number >= 0.")
-
-def _no_such_callback(cb, attr: str, ref: str) -> ValueError:
-    return ValueError(f"{type(cb).__name__}.{attr} names {ref!r}, which is no Callback class. Check the spelling, or "
-                      f"pass the class itself.")
-
-def _cycle(cbs) -> ValueError:
-    return ValueError(f"These callbacks' run_before/run_after form a cycle, so no order satisfies them all: "
-                      f"{[type(cb).__name__ for cb in cbs]}.")
-
-def _hides_attribute(cb) -> ValueError:
-    return ValueError(f"A callback named {cb.name!r} would hide the Learner's attribute of that name: "
-                      f"rename {type(cb).__name__}.")
-
-def _cannot_remove(cb) -> RuntimeError:
-    return RuntimeError(f"{type(cb).__name__} cannot be removed or replaced while the Learner is fitting: the loop and "
-                        f"the other callbacks rely on it until the fit ends. Remove it before calling fit, or pass a "
-                        f"replacement to fit(cbs=...).")
 
 # %% ../nbs/04_callbacks.ipynb #9350d677
 def _describe(t):
@@ -463,14 +270,6 @@ def _grouped_opt(opt_func, model: nn.Module, lr, splitter=None):
     lrs = lrs_for_groups(lr, len(groups))
     return opt_func([{'params': g, 'lr': lr} for g, lr in zip(groups, lrs)], lr=lrs[-1])
 
-# %% ../nbs/04_callbacks.ipynb #1d1bddc2
-def main_process() -> bool:
-    "Is this the process that shows and writes: rank 0 of a process group (or of `torchrun`'s `RANK`), or the only one?"
-    if dist.is_available() and dist.is_initialized(): return dist.get_rank() == 0
-    return int(os.environ.get('RANK', 0)) == 0
-
-def batch_size(learn) -> int: return len((learn.yb or learn.xb)[0])
-
 # %% ../nbs/04_callbacks.ipynb #1dc72dc9
 def default_device() -> torch.device:
     "CUDA if available, else Apple's MPS if available, else the CPU."
@@ -498,249 +297,6 @@ class DeviceCallback(Callback):
         if self._device is None: self.before_fit()      # validation outside a fit (learn.validate) on a fresh Learner
     def before_batch(self):
         if self._move: self.learn.xb, self.learn.yb = to_device(self.xb, self._device), to_device(self.yb, self._device)
-
-# %% ../nbs/04_callbacks.ipynb #4c58e8c6
-def _to_floats(values: list) -> list[float]:
-    "Python floats of `values` (tensors or numbers), with one transfer from the device when they are all tensors."
-    if values and all(isinstance(v, torch.Tensor) for v in values):
-        return torch.stack([v.detach().reshape(()) for v in values]).tolist()
-    return [float(v) for v in values]
-
-class PhaseSums:
-    "Size-weighted sums of the loss and metrics over one phase, from batches kept on the device until `sync`."
-    def __init__(self, n_metrics: int):
-        self.loss_sum, self.count, self.metric_sums, self.pending = 0., 0, [0.] * n_metrics, []
-    def add(self, loss, bs: int, metrics: tuple): self.pending.append((loss.detach(), bs, metrics))
-
-    def sync(self) -> list[float]:
-        "Bring the pending batches' numbers to the host in one transfer, add them up in order, and return their losses."
-        if not self.pending: return []
-        pending, self.pending = self.pending, []
-        losses = torch.stack([loss.reshape(()) for loss, _, _ in pending]).tolist()
-        columns = [_to_floats([m[i] for _, _, m in pending]) for i in range(len(pending[0][2]))]
-        for j, (loss, (_, bs, _)) in enumerate(zip(losses, pending)):
-            self.loss_sum += loss * bs
-            self.count += bs
-            for i, column in enumerate(columns): self.metric_sums[i] += column[j] * bs
-        return losses
-
-    def means(self) -> list[float]: return [total / self.count for total in (self.loss_sum, *self.metric_sums)]
-
-class _Synced:
-    "A Recorder attribute that is up to date whenever it is read: reading it first brings pending numbers to the host."
-    def __set_name__(self, owner, name): self.attr = '_' + name
-    def __get__(self, rec, owner=None):
-        if rec is None: return self
-        rec._sync()
-        return rec.__dict__[self.attr]
-    def __set__(self, rec, value): rec.__dict__[self.attr] = value
-
-def _plot_loss(rec, skip_start: int = 5, with_valid: bool = True):
-    "Training loss per batch (raw and smoothed) and, at each epoch's end, the validation loss."
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    xs = range(skip_start, len(rec.losses))
-    ax.plot(xs, rec.losses[skip_start:], alpha=0.3, label='train')
-    ax.plot(xs, rec.smooth_losses[skip_start:], label='train (smoothed)')
-    if with_valid and rec.values: ax.plot(rec.epoch_ends, [v['valid_loss'] for v in rec.values], 'o-', label='valid')
-    ax.set_xlabel('training batch'); ax.set_ylabel('loss'); ax.legend()
-    return fig
-
-def _plot_sched(rec, keys=None):
-    "Each recorded hyper-parameter (all by default) against the training batch."
-    import matplotlib.pyplot as plt
-    keys = list(keys or rec.hps)
-    fig, axs = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3), squeeze=False)
-    for ax, k in zip(axs[0], keys): ax.plot(rec.hps[k]); ax.set_title(k); ax.set_xlabel('training batch')
-    fig.tight_layout()
-    return fig
-
-# %% ../nbs/04_callbacks.ipynb #dc43ad2d
-class _BatchLog(Callback):
-    "The Recorder's per-batch half: each training batch's loss, smoothed loss and hyper-parameters; the phase's sums."
-    losses, smooth_losses, smooth_loss = _Synced(), _Synced(), _Synced()
-    plot_loss, plot_sched = _plot_loss, _plot_sched
-
-    def _clear_batches(self):
-        self._losses, self._smooth_losses, self.hps, self._hp_keys = [], [], defaultdict(list), []
-        self._avg, self._n_smooth, self._smooth_loss = 0., 0, float('nan')
-        self._sums, self._phase = PhaseSums(len(self.metrics)), None
-
-    def _start_phase(self, phase: str):
-        self._sync()
-        self._phase, self._sums = phase, PhaseSums(len(self.metrics))
-
-    def after_batch(self):
-        learn = self.learn                  # direct reads: this runs every batch
-        if learn.loss is None or self._phase is None: return
-        metrics = () if learn.training else tuple(metric(learn.pred, *learn.yb) for metric in self.metrics)
-        bs = len((learn.yb or learn.xb)[0])                            # batch_size(learn), without a call per batch
-        self._sums.pending.append((learn.loss.detach(), bs, metrics))  # PhaseSums.add: on the device, no wait here
-        if learn.training:
-            group = learn.opt.param_groups[0]
-            for k in self._hp_keys: self.hps[k].append(group[k])
-
-    def _sync(self):
-        "Bring the pending batches to the host; the training losses join `losses` and the smoothed loss."
-        for loss in self._sums.sync():
-            if self._phase != 'train': continue
-            self._losses.append(loss)
-            self._n_smooth += 1
-            self._avg = self.beta * self._avg + (1 - self.beta) * loss
-            self._smooth_loss = self._avg / (1 - self.beta ** self._n_smooth)
-            self._smooth_losses.append(self._smooth_loss)
-
-    def _end_phase(self, phase: str) -> list[float] | None:
-        "The means of the phase that ends (summed over processes first), if it was `phase` and saw a batch."
-        self._sync()
-        s, ran, self._phase = self._sums, self._phase == phase, None
-        if self.all_reduce is not None:
-            s.loss_sum, s.count, s.metric_sums = self.all_reduce(s.loss_sum, s.count, s.metric_sums)
-        return s.means() if ran and s.count else None
-
-# %% ../nbs/04_callbacks.ipynb #e9d7767a
-class Recorder(_BatchLog):
-    "Records each training batch's loss, smoothed loss and hyper-parameters, and each epoch's losses and `metrics`."
-    order = 50
-    def __init__(self, *metrics, beta: float = 0.98):
-        self.metrics, self.beta = metrics, beta
-        self.all_reduce = None          # (loss_sum, count, metric_sums) -> the same, summed over processes
-        self._clear()
-
-    @property
-    def metric_names(self):
-        return ['train_loss', 'valid_loss'] + [getattr(m, '__name__', type(m).__name__) for m in self.metrics]
-
-    def _clear(self):
-        self._clear_batches()
-        self.values, self.epoch_ends, self.last_validation, self._row = [], [], {}, None
-
-    def before_fit(self):
-        self._clear()
-        def numeric(v): return is_number(v) or (isinstance(v, tuple) and all(map(is_number, v)))
-        self._hp_keys = [k for k, v in self.opt.param_groups[0].items() if k != 'params' and numeric(v)]
-    def before_epoch(self):
-        self._start = time.perf_counter()
-        self._row = dict(epoch=self.epoch, **{n: float('nan') for n in self.metric_names})
-    def before_train(self): self._start_phase('train')
-    def before_validate(self): self._start_phase('valid')
-
-    def after_train(self):
-        means = self._end_phase('train')
-        if means is None or self._row is None: return
-        self._row['train_loss'] = loss = means[0]
-        if not math.isfinite(loss) and not self.learn.interrupted:
-            warnings.warn(f"The training loss of epoch {self.epoch} is {loss}: training has diverged, and the weights "
-                          f"are probably not finite. Lower the learning rate, or add the callback TerminateOnNaN() "
-                          f"(from groundup.callbacks import TerminateOnNaN) to stop at the first bad batch.")
-    def after_validate(self):
-        means = self._end_phase('valid')
-        if means is None: return
-        self.last_validation = dict(zip(['valid_loss', *self.metric_names[2:]], means))
-        if self._row is not None: self._row.update(self.last_validation)
-    def after_epoch(self):
-        row, self._row = self._row, None
-        if row is None or self.learn.interrupted: return        # a half-done epoch is not recorded as done
-        row['time'] = time.perf_counter() - self._start
-        self.values.append(row)
-        self.epoch_ends.append(len(self.losses))
-
-    def completed_row(self) -> dict | None:
-        "The row of the epoch that is ending, if it completed; None if it was cut short (or the Recorder missed it)."
-        learn = self.learn
-        if learn.interrupted or not self.values or self.values[-1]['epoch'] != learn.epoch: return None
-        return self.values[-1]
-
-# %% ../nbs/04_callbacks.ipynb #fa4e026b
-def recorder_of(learn) -> Recorder | None:
-    "`learn`'s Recorder, or None if it has none."
-    recorder = getattr(learn, 'recorder', None)
-    return recorder if isinstance(recorder, Recorder) else None
-
-def _in_notebook() -> bool:
-    try:
-        from IPython import get_ipython
-        return type(get_ipython()).__name__ == 'ZMQInteractiveShell'
-    except Exception: return False
-
-def _fmt(v):
-    if isinstance(v, int): return str(v)
-    return f"{v:.4f}" if v == v else 'nan'
-
-def _fmt_time(s): return f"{int(s // 60):02d}:{int(s % 60):02d}"
-
-def _text_bar(done: int, total: int, text: str) -> str: return f"\r|{'█' * (30 * done // total):<30}| {text}"
-
-def _html_bars(learn, done: int, total: int, text: str) -> str:
-    def bar(value, top): return f"<progress value='{value}' max='{top}' style='width:300px'></progress>"
-    epochs = f"{bar(learn.epoch, learn.n_epoch)} epochs done: {learn.epoch}/{learn.n_epoch}"
-    return f"<div>{epochs}</div><div>{bar(done, total)} {text}</div>"
-
-def _html_table(columns: list[str], rows: list[list[str]]) -> str:
-    head = ''.join(f'<th>{c}</th>' for c in columns)
-    body = ''.join('<tr>' + ''.join(f'<td>{c}</td>' for c in r) + '</tr>' for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-# %% ../nbs/04_callbacks.ipynb #524635fd
-class ProgressCallback(Callback):
-    "A bar per epoch that follows its batches, and a table of metrics per epoch (in a notebook, a terminal, or a log)."
-    order, run_after = 60, Recorder
-    modes = ('auto', 'notebook', 'terminal', 'log', 'quiet')
-    def __init__(self, mode: str = 'auto', file=None, refresh: float = 0.2):
-        if mode not in self.modes: raise ValueError(f"mode must be one of {self.modes}, got {mode!r}.")
-        self.mode, self.file, self.refresh = mode, file, refresh
-        self._mode = None                                    # set in before_fit
-
-    def before_fit(self):
-        self._out = self.file or sys.stdout
-        mode = self.mode if main_process() else 'quiet'      # one process speaks for all in data-parallel training
-        if mode == 'auto':
-            tty = getattr(self._out, 'isatty', lambda: False)()
-            mode = 'notebook' if _in_notebook() else 'terminal' if tty else 'log'
-        self._mode, self._rows = mode, []
-        recorder = recorder_of(self.learn)
-        self._columns = ['epoch'] + (recorder.metric_names if recorder else []) + ['time']
-        if mode == 'notebook':
-            from IPython.display import display, HTML
-            self._table, self._bar = display(HTML(''), display_id=True), display(HTML(''), display_id=True)
-        elif mode in ('terminal', 'log'): self._print(' '.join(f"{c:>10}" for c in self._columns))
-    def _print(self, line, end='\n'): print(line, end=end, file=self._out, flush=True)
-    def before_train(self): self._phase_start, self._next_draw = time.perf_counter(), 0.
-    before_validate = before_train
-
-    def after_batch(self):
-        if self._mode not in ('notebook', 'terminal'): return
-        now, learn = time.perf_counter(), self.learn          # direct reads: this runs every batch
-        if now < self._next_draw and learn.iter + 1 < learn.n_iter: return
-        self._next_draw = now + self.refresh
-        done, total, elapsed = learn.iter + 1, learn.n_iter, now - self._phase_start
-        recorder = recorder_of(learn)
-        loss = f" loss {recorder.smooth_loss:.4f}" if recorder and learn.training else ''
-        text = (f"epoch {learn.epoch + 1}/{learn.n_epoch} {'train' if learn.training else 'valid'} {done}/{total} "
-                f"[{_fmt_time(elapsed)}<{_fmt_time(elapsed / done * (total - done))}]{loss}")
-        if self._mode == 'terminal': self._print(_text_bar(done, total, text), end='')
-        else:
-            from IPython.display import HTML
-            self._bar.update(HTML(_html_bars(learn, done, total, text)))
-
-    def after_epoch(self):
-        recorder = recorder_of(self.learn)
-        if self._mode is None or self.learn.interrupted: return          # no row for a half-done epoch
-        row = dict(epoch=self.epoch) if recorder is None else recorder.completed_row()
-        if row is None: return                                           # the Recorder kept no row for this epoch
-        cells = [str(row.get('epoch', self.epoch))] + [_fmt(row.get(c, float('nan'))) for c in self._columns[1:-1]]
-        self._rows.append(cells + [_fmt_time(row.get('time', 0.))])
-        if self._mode == 'terminal': self._print('\r' + ' ' * 100 + '\r', end='')
-        if self._mode in ('terminal', 'log'): self._print(' '.join(f"{c:>10}" for c in self._rows[-1]))
-        elif self._mode == 'notebook':
-            from IPython.display import HTML
-            self._table.update(HTML(_html_table(self._columns, self._rows)))
-
-    def after_fit(self):
-        if self._mode == 'terminal': self._print('\r' + ' ' * 100 + '\r', end='')
-        elif self._mode == 'notebook':
-            from IPython.display import HTML
-            self._bar.update(HTML(''))
 
 # %% ../nbs/04_callbacks.ipynb #bc1c6d74
 def _cat(xs: list):

@@ -11,7 +11,8 @@ from typing import NamedTuple
 import torch
 from fastcore.basics import patch
 
-from .learner import CancelFitException, CancelValidException, Learner
+from .events import CancelFitException, CancelValidException
+from .learner import Learner
 from .schedule import ParamScheduler, sched_exp
 from .training import rng_states, set_rng_states
 

@@ -11,7 +11,8 @@ import torch
 from fastcore.basics import patch
 from torch import nn
 
-from .learner import CancelStepException, Callback, Learner
+from .events import CancelStepException, Callback
+from .learner import Learner
 
 # %% auto #0
 __all__ = ['half_except_bn', 'MasterWeights', 'DynamicLossScaler', 'check_amp_support', 'MixedPrecision', 'GradientClip']

@@ -12,7 +12,7 @@ from torch import nn
 
 from .convolutions import user_module
 from .callbacks import GradientAccumulation
-from .learner import Callback
+from .events import Callback
 
 # %% auto #0
 __all__ = ['RowLSTM', 'ModelResetter', 'RNNRegularizer']

@@ -10,7 +10,8 @@ from bisect import bisect_right
 
 from fastcore.basics import patch
 
-from .learner import CancelFitException, Callback, Learner, TrainEvalCallback, lrs_for_groups
+from .events import CancelFitException, Callback
+from .learner import Learner, TrainEvalCallback, lrs_for_groups
 
 # %% auto #0
 __all__ = ['annealer', 'sched_lin', 'sched_cos', 'sched_no', 'sched_exp', 'combine_scheds', 'set_hyper', 'ParamScheduler',

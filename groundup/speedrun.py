@@ -21,7 +21,8 @@ import groundup.schedule  # noqa: F401  (adds Learner.fit_one_cycle)
 from .convolutions import conv_bn, ResBlock
 from .datasets import FashionMNIST, load_fashion_mnist
 from .init import init_kaiming_
-from .learner import CancelValidException, Callback, DataLoaders, Learner, TrainEvalCallback
+from .events import CancelValidException, Callback
+from .learner import DataLoaders, Learner, TrainEvalCallback
 from .optimizer import Adam
 from .testing import rng, set_seed
 from .training import TensorLoader, accuracy

@@ -109,7 +109,7 @@ def in_process_main(*argv, cbs=()):
         except SystemExit as e: return e.code
 
 def interrupt_at(epoch, batch=1):
-    from groundup.learner import Callback
+    from groundup.events import Callback
     class CtrlC(Callback):
         def before_batch(self):
             if self.learn.training and (self.learn.epoch, self.learn.iter) == (epoch, batch): raise KeyboardInterrupt
@@ -251,7 +251,7 @@ def small_learner(n=600, bs=50, seed=0):
 
 def lib_checkpoint(folder, n_epoch=3, done=2, **kw):
     from groundup.checkpoint import SaveCheckpoint
-    from groundup.learner import CancelFitException, Callback
+    from groundup.events import CancelFitException, Callback
     class Stop(Callback):
         def before_epoch(self):
             if self.learn.epoch == done: raise CancelFitException
@@ -318,7 +318,7 @@ def _(w):
 @case('SaveCheckpoint', 'library: an epoch that trained nothing writes no checkpoint')
 def _(w):
     from groundup.checkpoint import SaveCheckpoint
-    from groundup.learner import CancelTrainException, Callback
+    from groundup.events import CancelTrainException, Callback
     class NoTrain(Callback):
         order = 60                                   # after the Recorder has set itself up for the epoch
         def before_train(self): raise CancelTrainException

@@ -20,7 +20,7 @@ from pathlib import Path
 CHILD = r"""
 import json, os, signal, sys, time
 from groundup.cli import main
-from groundup.learner import Callback
+from groundup.events import Callback
 at, sig, report = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 class SignalAt(Callback):
     "Sends signal `sig` to this process at the start of training batch `at` (counted over the whole run)."
@@ -44,7 +44,7 @@ sys.exit(code)
 CHILD_DDP = r"""
 import json, os, sys, time
 import groundup.cli as cli
-from groundup.learner import Callback
+from groundup.events import Callback
 from groundup.distributed import rank_distrib
 at, sig, target, report = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 class SignalAt(Callback):
