@@ -297,7 +297,7 @@ def recipe_learner(data: FashionMNIST, recipe: dict, seed: int = 0, opt_func=Ada
     return learn
 
 # %% ../nbs/11_fashion_speedrun.ipynb #21a90059
-BUDGET_SHARE = 0.9      # of a budget, for the planned epochs and scoring; the rest absorbs what the probe cannot see
+BUDGET_SHARE = 0.85     # of a budget, for the planned epochs and scoring; the rest absorbs what the probe cannot see
 _clock = time.perf_counter
 
 def plan_epochs(budget: float, spent: float, epoch_s: float, once_s: float, share: float = BUDGET_SHARE) -> int:
@@ -307,20 +307,21 @@ def plan_epochs(budget: float, spent: float, epoch_s: float, once_s: float, shar
 def budget_plan(data: FashionMNIST, r: dict, seed: int = 0, spent: float = 0., **probe) -> dict:
     """How many epochs of recipe `r` fit in its `budget` here, `spent` seconds of it gone: `measure_epoch` (given
     `probe`'s arguments), then `plan_epochs`. The plan: budget, epochs, and the seconds spent, of an epoch, once."""
-    start = _clock(); costs = measure_epoch(data, r, seed, **probe)
+    start = _clock(); costs = measure_epoch(data, r, seed, min_s=r['budget'] / 30, **probe)   # a 30th of it
     spent += _clock() - start                                   # the probe is part of the run
     return dict(budget=r['budget'], epochs=plan_epochs(r['budget'], spent, costs['epoch_s'], costs['once_s']),
                 spent_s=round(spent, 3), **{k: round(v, 3) for k, v in costs.items()})
 
 # %% ../nbs/11_fashion_speedrun.ipynb #79684639
 class EpochProbe(Callback):
-    "Stamps the start of the first `n` training and `n` validation batches and the end of each phase; ends the phase."
-    def __init__(self, n: int = 6): self.n, self.stamps = n, {True: [], False: []}
+    "Stamps the start of `n` validation and `n` training batches (or more, to span `min_s`), each phase's end; ends it."
+    def __init__(self, n: int = 6, min_s: float = 0.): self.n, self.min_s, self.stamps = n, min_s, {True: [], False: []}
     def _stamp(self, training: bool):
         if torch.cuda.is_available(): torch.cuda.synchronize()      # a GPU's work is queued: time it done
         self.stamps[training].append(_clock())
     def before_batch(self):
-        if len(self.stamps[self.learn.training]) == self.n:
+        s = self.stamps[self.learn.training]
+        if len(s) >= self.n and (not self.learn.training or s[-1] - s[0] >= self.min_s):
             raise CancelTrainException() if self.learn.training else CancelValidException()
         self._stamp(self.learn.training)
     def after_train(self): self._stamp(True)
@@ -340,10 +341,10 @@ def _random_state_kept():
         finally: random.setstate(py); np and np.random.set_state(np_state)
 
 def measure_epoch(data: FashionMNIST, r: dict, seed: int = 0, lr: float | None = None, opt_func=Adam,
-                  scored: int | None = None, prepare=None, n: int = 6) -> dict:
+                  scored: int | None = None, prepare=None, n: int = 6, min_s: float = 0.) -> dict:
     """Seconds of an epoch of recipe `r` here (`epoch_s`), and once (`once_s`: warm-ups, a last validation, scoring
-    `scored` images), timed on `n` batches of each phase of a throwaway, `prepare`d Learner; generators put back."""
-    probe = EpochProbe(n)
+    `scored` images), timed on `EpochProbe(n, min_s)` in a throwaway, `prepare`d Learner; generators put back."""
+    probe = EpochProbe(n, min_s)
     with _random_state_kept():                                  # the real run draws as if there had been no probe
         learn = recipe_learner(data, r, seed=seed, opt_func=opt_func, cbs=[probe])
         if prepare is not None: prepare(learn)
