@@ -29,7 +29,7 @@ from .callbacks import CSVLogger, TensorBoardLogger, TerminateOnNaN
 from .learner import Callback, ProgressCallback
 from .optimizer import SGD, Adam, RAdam
 from .speedrun import PRESETS, TTA_VIEWS, bf16_available, evaluate_test, fashion_tensors, recipe, recipe_learner
-from .speedrun import BUDGET_SHARE, budget_plan
+from .speedrun import BUDGET_SHARE, BudgetGuard, budget_plan
 from .training import TensorLoader, accuracy
 from .distributed import num_distrib, rank_distrib
 
@@ -363,17 +363,14 @@ def train(parser: argparse.ArgumentParser, args: argparse.Namespace, cbs=()) -> 
         _print(f"lr finder: using lr {lr:.3g}")
     if args.budget and ckpt is None:                        # scored: evaluate_test, then each TTA view
         plan = budget_plan(data, {**run_recipe(args), 'budget': args.budget}, args.seed, spent=_clock() - start, lr=lr,
-                           opt_func=OPTIMIZERS[args.opt], scored=(1 + len(TTA_VIEWS.get(TTA_CHOICES[args.tta], ())))
-                           * len(data.x_test),
-                           prepare=(lambda probe: probe.compile()) if args.compile else None)
+                           opt_func=OPTIMIZERS[args.opt], prepare=args.compile and (lambda probe: probe.compile()),
+                           scored=(1 + len(TTA_VIEWS.get(TTA_CHOICES[args.tta], ()))) * len(data.x_test))
         if plan['epochs'] < 1:
             least = math.ceil((plan['spent_s'] + plan['once_s'] + plan['epoch_s']) / BUDGET_SHARE)
-            _say(f"--budget {args.budget:g} s fits no epoch here: an epoch takes about {plan['epoch_s']:.3g} s, the "
-                 f"test score and warm-up {plan['once_s']:.3g} s, starting {plan['spent_s']:.3g} s. Give at least "
-                 f"{least} s, or --epochs.")
+            _say(f"--budget {args.budget:g} s fits no epoch here: an epoch takes about {plan['epoch_s']:.3g} s, "
+                 f"scoring {plan['once_s']:.3g} s, spent {plan['spent_s']:.3g} s. Give at least {least} s, or --epochs")
             return 2
-        args.epochs = plan['epochs']
-        learn.run_config.config.update(epochs=args.epochs, plan=plan)
+        args.epochs = plan['epochs']; learn.run_config.config.update(epochs=args.epochs, plan=plan)
     learn.run_config.config['lr'] = lr
     _print(_header(args, learn, data, lr))
     _print(f"each epoch: train_loss on the training batches; valid_loss and accuracy on the {len(data.x_valid)} "
@@ -383,11 +380,12 @@ def train(parser: argparse.ArgumentParser, args: argparse.Namespace, cbs=()) -> 
 # %% ../nbs/13_cli.ipynb #0edf6f35
 def _fit_and_score(args, learn, data, nan_guard, ckpt, lr: float, start: float | None) -> int:
     "Fit (resuming from `ckpt`, if any), then on rank 0 score the test set once and write the outputs; the exit code."
-    fit_start = time.perf_counter()
+    fit_start = time.perf_counter()                         # a budget chosen here is guarded (notebook 11)
+    guard = [BudgetGuard(plan, start)] if (plan := learn.run_config.config.get('plan')) and start is not None else []
     with learn.distrib_ctx():                               # a plain fit in one process; data-parallel under torchrun
         saver = SaveCheckpoint(args.out, monitor='accuracy', mode='max', every_batches=args.save_every_batches,
                                every_seconds=args.save_every_seconds)
-        learn.fit_one_cycle(args.epochs, lr, cbs=saver, resume=ckpt['path'] if ckpt is not None else None)
+        learn.fit_one_cycle(args.epochs, lr, cbs=[saver, *guard], resume=ckpt['path'] if ckpt is not None else None)
         nan_guard.stopped = _any_rank(nan_guard.stopped)
     if nan_guard.stopped:
         epoch, phase, batch, loss = nan_guard.stopped
@@ -399,7 +397,10 @@ def _fit_and_score(args, learn, data, nan_guard, ckpt, lr: float, start: float |
     used = _clock() - start if args.budget and start is not None else None      # a budget's seconds, if chosen here
     metrics = write_outputs(learn, args.out, learn.run_config.config, lr, time.perf_counter() - fit_start, test,
                             budget_used=used)
+    cut = (plan or {}).get('stopped')                       # the guard ended the fit early, to keep the budget
     budget = f"; {used:.1f} s of the budget of {args.budget:g} s" if used is not None else ''
+    budget += (f", stopped in epoch {cut['epoch'] + 1} to keep it, the machine being slower than probed: run again "
+               "to finish" if cut else '')
     print(f"{_summary(metrics)} after {args.epochs} epoch{'s' * (args.epochs != 1)} ({metrics['train_time_s']:.1f} s "
           f"of training{budget}); outputs in {args.out}")
     return 0
@@ -417,9 +418,9 @@ def _summary(metrics: dict) -> str:
     "The final numbers, each named for the set it was measured on."
     plain = metrics.get('test_accuracy_no_tta')
     tta = f", with TTA; {plain:.4f} without)" if plain is not None else ")"
-    return (f"validation accuracy {metrics['valid_accuracy']:.4f} (best {metrics['best_valid_accuracy']:.4f} at epoch "
-            f"{metrics['best_epoch']}, kept in best.pt); test accuracy {metrics['test_accuracy']:.4f} (final model, "
-            f"scored once{tta}")
+    valid = (f"validation accuracy {metrics['valid_accuracy']:.4f} (best {metrics['best_valid_accuracy']:.4f} at epoch "
+             f"{metrics['best_epoch']}, kept in best.pt)" if metrics['epochs'] else "no epoch completed")
+    return f"{valid}; test accuracy {metrics['test_accuracy']:.4f} (final model, scored once{tta}"
 
 def _any_rank(stopped):
     "The first rank's non-None `stopped` (every rank gets the same answer); `stopped` itself in a single process."

@@ -22,7 +22,7 @@ from .convolutions import conv_bn, ResBlock
 from .datasets import FashionMNIST, load_fashion_mnist
 from .init import init_kaiming_
 from .learner import CancelValidException, Callback, DataLoaders, Learner, TrainEvalCallback
-from .learner import CancelTrainException
+from .learner import CancelFitException, CancelTrainException
 from .optimizer import Adam
 from .testing import rng, set_seed
 from .training import TensorLoader, accuracy
@@ -30,8 +30,9 @@ from .training import TensorLoader, accuracy
 # %% auto #0
 __all__ = ['SPRINT', 'FULL', 'PRESETS', 'BUDGET_SHARE', 'TTA_VIEWS', 'fashion_tensors', 'fashion_cnn', 'fashion_learner',
            'evaluate_test', 'RandomFlip', 'shift_images', 'RandomShift', 'EMA', 'hflip', 'shifted', 'bf16_available',
-           'ValidateAtEnd', 'recipe', 'recipe_learner', 'plan_epochs', 'budget_plan', 'EpochProbe', 'measure_epoch',
-           'SpeedRun', 'score', 'speed_run', 'confusion_matrix', 'plot_confusion', 'worst_classified', 'cpu_features']
+           'ValidateAtEnd', 'recipe', 'recipe_learner', 'plan_epochs', 'budget_plan', 'BudgetGuard', 'EpochProbe',
+           'measure_epoch', 'SpeedRun', 'score', 'speed_run', 'confusion_matrix', 'plot_confusion', 'worst_classified',
+           'cpu_features']
 
 # %% ../nbs/11_fashion_speedrun.ipynb #93b14c5c
 def fashion_tensors(path=None, channels_last: bool = True, n_valid: int = 10_000) -> FashionMNIST:
@@ -312,6 +313,19 @@ def budget_plan(data: FashionMNIST, r: dict, seed: int = 0, spent: float = 0., *
     return dict(budget=r['budget'], epochs=plan_epochs(r['budget'], spent, costs['epoch_s'], costs['once_s']),
                 spent_s=round(spent, 3), **{k: round(v, 3) for k, v in costs.items()})
 
+class BudgetGuard(Callback):
+    "Ends the fit before a training batch that, at the speed seen so far, would leave too little of `plan`'s budget."
+    def __init__(self, plan: dict, start: float): self.plan, self.start = plan, start   # start: the budget's clock
+    def before_fit(self): self.fit_start, self.done = _clock(), 0
+    def before_batch(self):
+        if not self.learn.training: return
+        now, batch_s = _clock(), self.plan['epoch_s'] / len(self.learn.dls.train)      # as probed
+        slower = max(1., (now - self.fit_start) / (self.done * batch_s)) if self.done else 1.
+        if now - self.start + slower * (batch_s + self.plan['once_s']) > self.plan['budget']:
+            self.plan['stopped'] = dict(epoch=self.learn.epoch, batch=self.learn.iter, slower=round(slower, 2))
+            raise CancelFitException()
+        self.done += 1
+
 # %% ../nbs/11_fashion_speedrun.ipynb #79684639
 class EpochProbe(Callback):
     "Stamps the start of `n` validation and `n` training batches (or more, to span `min_s`), each phase's end; ends it."
@@ -347,7 +361,7 @@ def measure_epoch(data: FashionMNIST, r: dict, seed: int = 0, lr: float | None =
     probe = EpochProbe(n, min_s)
     with _random_state_kept():                                  # the real run draws as if there had been no probe
         learn = recipe_learner(data, r, seed=seed, opt_func=opt_func, cbs=[probe])
-        if prepare is not None: prepare(learn)
+        if prepare: prepare(learn)
         learn.fit_one_cycle(1, lr or r['lr'])
     (train_s, train_warm), (valid_s, valid_warm) = probe.seconds(True), probe.seconds(False)
     image_s = valid_s / min(learn.dls.valid.bs, len(data.x_valid))          # one image, without gradients
@@ -392,9 +406,8 @@ def speed_run(data: FashionMNIST, preset='sprint', seed: int = 0, split: str = '
         least = math.ceil((plan['spent_s'] + plan['once_s'] + plan['epoch_s']) / BUDGET_SHARE)
         if plan['epochs'] < 1: raise ValueError(f"budget={r['budget']:g} fits no epoch here: give at least {least} s.")
         r = {**r, 'epochs': plan['epochs']}
-    start = _clock(); learn.fit_one_cycle(r['epochs'], r['lr'])
-    fit_seconds = _clock() - start
-    acc, plain, seconds = score(learn, x, y, tta=r['tta'])
+    fit_start = _clock(); learn.fit_one_cycle(r['epochs'], r['lr'], cbs=[BudgetGuard(plan, start)] if plan else None)
+    fit_seconds = _clock() - fit_start; acc, plain, seconds = score(learn, x, y, tta=r['tta'])
     return SpeedRun(learn, r, fit_seconds, split, acc, plain, seconds, plan)
 
 # %% ../nbs/11_fashion_speedrun.ipynb #4fb1947f
