@@ -5,7 +5,7 @@
 # %% ../nbs/13_cli.ipynb #771f0fd9
 from __future__ import annotations
 
-import argparse, contextlib, errno, io, json, math, os, random, signal, sys, threading, time, warnings
+import argparse, contextlib, errno, io, json, math, os, signal, sys, threading, time, warnings
 from pathlib import Path
 
 def _stop_while_starting(signum, frame):
@@ -20,41 +20,41 @@ if _console and threading.current_thread() is threading.main_thread():
         if _sig is not None and signal.getsignal(_sig) is not signal.SIG_IGN: signal.signal(_sig, _stop_while_starting)
 
 import torch
-
 import groundup.lr_finder  # noqa: F401  (adds Learner.lr_find)
 import groundup.mixed_precision  # noqa: F401  (adds Learner.to_bf16)
 from .checkpoint import CheckpointError, SaveCheckpoint, read_checkpoint
 from .datasets import FASHION_MNIST_FILES, DatasetError, atomic_write_bytes, default_cache_dir
 from .callbacks import CSVLogger, TensorBoardLogger, TerminateOnNaN
-from .events import Callback, CancelTrainException, CancelValidException
+from .events import Callback
 from .recorder import ProgressCallback
 from .optimizer import SGD, Adam, RAdam
 from .speedrun import PRESETS, TTA_VIEWS, bf16_available, evaluate_test, fashion_tensors, recipe, recipe_learner
+from .speedrun import BUDGET_SHARE, BudgetGuard, budget_plan
 from .training import TensorLoader, accuracy
 from .distributed import num_distrib, rank_distrib
 
 # %% auto #0
 __all__ = ['DEFAULTS', 'PRESET_OPTIONS', 'TTA_CHOICES', 'OPTIMIZERS', 'EXAMPLES', 'positive_int', 'CONFIG_KEYS', 'LEGACY',
-           'BUDGET_SHARE', 'OUTPUT_FILES', 'PROBE', 'LOCK_FILE', 'apply_preset', 'run_recipe', 'int_between',
-           'positive_float', 'fraction', 'build_parser', 'RunConfig', 'run_config', 'config_differences',
-           'resume_decision', 'save_figure', 'write_outputs', 'plan_epochs', 'budget_plan', 'train', 'test_score',
-           'check_out', 'check_args', 'OutInUse', 'lock_out', 'unlock_out', 'remove_leftovers',
-           'remove_cache_leftovers', 'usable_cores', 'thread_count', 'Terminated', 'signals_as_interrupts',
-           'ignore_signals', 'main', 'run', 'EpochProbe', 'measure_epoch']
+           'OUTPUT_FILES', 'PROBE', 'LOCK_FILE', 'apply_preset', 'run_recipe', 'int_between', 'positive_float',
+           'fraction', 'build_parser', 'RunConfig', 'run_config', 'config_differences', 'resume_decision',
+           'save_figure', 'write_outputs', 'train', 'test_score', 'check_out', 'check_args', 'OutInUse', 'lock_out',
+           'unlock_out', 'remove_leftovers', 'remove_cache_leftovers', 'usable_cores', 'thread_count', 'Terminated',
+           'signals_as_interrupts', 'ignore_signals', 'main', 'run']
 
 # %% ../nbs/13_cli.ipynb #29b7351a
 DEFAULTS = dict(preset='full', opt='adam', ema=0.99, seed=0, out=Path('runs/fashion'))
 PRESET_OPTIONS = ('epochs', 'lr', 'bs', 'label_smoothing', 'flip', 'shift', 'tta', 'bf16')   # default: the preset's
 TTA_CHOICES = {'none': False, 'flip': True, 'shifts': 'shifts'}
 OPTIMIZERS = {'adam': Adam, 'radam': RAdam, 'sgd': SGD}
+_clock = time.perf_counter      # a --budget counts on this clock (the tests stand it still)
 
 EXAMPLES = """\
 examples:
-  groundup-train                               the full preset, into runs/fashion
+  groundup-train                               the full preset: as many epochs as fit in its budget here
   groundup-train --preset sprint --out runs/sprint
-                                               the sprint preset (fewer epochs, no shifts)
-  groundup-train --budget 60 --out runs/60s    as many epochs as fit in 60 s of training and scoring here
-  groundup-train --epochs 5 --out runs/quick   a shorter run, in its own folder
+                                               the sprint preset (a shorter budget, no shifts)
+  groundup-train --budget 600 --out runs/10m   as many epochs as fit in 600 s of training and scoring here
+  groundup-train --epochs 5 --out runs/quick   a fixed number of epochs, in its own folder
   groundup-train --no-resume                   start again, replacing the checkpoint in --out
   torchrun --standalone --nproc_per_node=2 --no-python groundup-train
                                                data-parallel on 2 processes (or GPUs), bs per process
@@ -73,17 +73,21 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
         return help + ' (default: %(default)s)' if shown else help
 
 def _preset_summary() -> str:
-    return '; '.join(f"{name}: {r['epochs']} epochs, lr {r['lr']:g}, bs {r['bs']}, shifts {r['shift']}, "
-                     f"tta {_tta_name(r['tta'])}" for name, r in sorted(PRESETS.items()))
+    return '; '.join(f"{name}: {r['budget']:g} s ({r['epochs']} epochs under torchrun), lr {r['lr']:g}, bs {r['bs']}, "
+                     f"shifts {r['shift']}, tta {_tta_name(r['tta'])}" for name, r in sorted(PRESETS.items()))
 
 def _tta_name(tta) -> str: return next(k for k, v in TTA_CHOICES.items() if v == tta)
 
 def apply_preset(args: argparse.Namespace) -> argparse.Namespace:
     """Fill the options left out (None) with `args.preset`'s values, in the CLI's terms: bf16 'auto' decided here, tta
-    a name, bs the preset's batch shared among `args.world_size` processes; with `--budget`, epochs left to choose."""
+    a name, bs the preset's batch shared among `args.world_size` processes; epochs left to a budget, the preset's if
+    neither is given (under torchrun, the preset's fixed epochs instead: `args.budget_skipped`)."""
     r, world = recipe(args.preset), getattr(args, 'world_size', 1)
+    if args.epochs is None and args.budget is None:
+        if world == 1: args.budget = r['budget']
+        else: args.budget_skipped = r['budget']                 # a plan needs one process: the preset's epochs
     for k in PRESET_OPTIONS:
-        if getattr(args, k) is None and not (k == 'epochs' and getattr(args, 'budget', None)):
+        if getattr(args, k) is None and not (k == 'epochs' and args.budget):
             v = r[k]
             if k == 'tta': v = _tta_name(v)
             if k == 'bf16' and v == 'auto': v = bf16_available()
@@ -144,10 +148,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument('--preset', choices=sorted(PRESETS), default=DEFAULTS['preset'],
                    help=f"the speed-run recipe of notebook 11 to start from: {_preset_summary()}")
     n = t.add_mutually_exclusive_group()
-    n.add_argument('--epochs', type=int_between(1, 100_000), metavar='N', help='number of epochs (preset)')
+    n.add_argument('--epochs', type=int_between(1, 100_000), metavar='N',
+                   help="a fixed number of epochs (default: as many as fit in the preset's budget; under torchrun, "
+                        "the preset's epochs)")
     n.add_argument('--budget', type=positive_float, metavar='SECONDS',
-                   help='instead of --epochs: a short probe measures an epoch here, and the run trains as many epochs '
-                        'as fit in SECONDS of training and test scoring (one process only)')
+                   help='a short probe times an epoch here, and the run trains as many epochs as fit in SECONDS of '
+                        "training and test scoring (default: the preset's budget; one process only)")
     lr = t.add_mutually_exclusive_group()
     lr.add_argument('--lr', type=positive_float, help='peak learning rate of the one-cycle schedule (preset)')
     lr.add_argument('--lr-find', action='store_true', help="use the lr finder's 'valley' suggestion as --lr")
@@ -277,21 +283,6 @@ def write_outputs(learn, out: Path, config: dict, lr: float, train_time: float, 
         if 'lr.png' in wanted: save_figure(rec.plot_sched(['lr']), out/'lr.png')
     return metrics
 
-# %% ../nbs/13_cli.ipynb #4d077628
-BUDGET_SHARE = 0.9      # for the planned epochs and test score; checkpoints, plots, a busier machine take the rest
-_clock = time.perf_counter
-
-def plan_epochs(budget: float, spent: float, epoch_s: float, once_s: float, share: float = BUDGET_SHARE) -> int:
-    "The most epochs of `epoch_s` seconds that fit in `share` of `budget` after `spent` and `once_s` seconds (0: none)."
-    return max(0, math.floor((share * budget - spent - once_s) / epoch_s))
-
-def budget_plan(args: argparse.Namespace, data, lr: float, start: float) -> dict:
-    "The plan, as stored: how many epochs fit in `args.budget` seconds from `start` (a `_clock()`), by `measure_epoch`."
-    costs = measure_epoch(args, data, lr)                       # the probe (appendix)
-    spent = _clock() - start                                    # building the Learner, an lr finder, the probe
-    return dict(budget=args.budget, epochs=plan_epochs(args.budget, spent, costs['epoch_s'], costs['once_s']),
-                spent_s=round(spent, 3), **{k: round(v, 3) for k, v in costs.items()})
-
 # %% ../nbs/13_cli.ipynb #718b9ab6
 def _speaks() -> bool: return rank_distrib() == 0      # under torchrun, rank 0 speaks for all processes
 def _print(*args, **kwargs):
@@ -329,9 +320,11 @@ def _learner(args, data, config: dict, cbs):
 
 def _header(args, learn, data, lr: float) -> str:
     "The line that says what the run trains: epochs (a budget's plan), images, processes, optimizer, lr, batch, etc."
-    plan = learn.run_config.config.get('plan')
-    fit = (f" to fit --budget {args.budget:g} s (an epoch about {plan['epoch_s']:.3g} s here, the test score and "
-           f"warm-up {plan['once_s']:.3g} s, {plan['spent_s']:.3g} s spent)" if plan else '')
+    plan, skipped = learn.run_config.config.get('plan'), getattr(args, 'budget_skipped', None)
+    fit = (f" to fit the budget of {args.budget:g} s (an epoch about {plan['epoch_s']:.3g} s here, the test score and "
+           f"warm-up {plan['once_s']:.3g} s, {plan['spent_s']:.3g} s spent)" if plan else
+           f" (the {args.preset} preset's fixed count: under torchrun its {skipped:g} s budget is not planned)"
+           if skipped else '')
     procs = f" on {args.world_size} processes" if args.world_size > 1 else ''
     bs = f"bs {args.bs} per process, {args.bs * args.world_size} in all" if args.world_size > 1 else f"bs {args.bs}"
     epochs = f"{args.epochs} epoch{'s' * (args.epochs != 1)}"
@@ -368,16 +361,16 @@ def train(parser: argparse.ArgumentParser, args: argparse.Namespace, cbs=()) -> 
                  "--lr-find.")
             return 1
         _print(f"lr finder: using lr {lr:.3g}")
-    if args.budget and ckpt is None:
-        plan = budget_plan(args, data, lr, start)
+    if args.budget and ckpt is None:                        # scored: evaluate_test, then each TTA view
+        plan = budget_plan(data, {**run_recipe(args), 'budget': args.budget}, args.seed, spent=_clock() - start, lr=lr,
+                           opt_func=OPTIMIZERS[args.opt], prepare=args.compile and (lambda probe: probe.compile()),
+                           scored=(1 + len(TTA_VIEWS.get(TTA_CHOICES[args.tta], ()))) * len(data.x_test))
         if plan['epochs'] < 1:
             least = math.ceil((plan['spent_s'] + plan['once_s'] + plan['epoch_s']) / BUDGET_SHARE)
-            _say(f"--budget {args.budget:g} s fits no epoch here: an epoch takes about {plan['epoch_s']:.3g} s, the "
-                 f"test score and warm-up {plan['once_s']:.3g} s, starting {plan['spent_s']:.3g} s. Give at least "
-                 f"{least} s, or --epochs.")
+            _say(f"--budget {args.budget:g} s fits no epoch here: an epoch takes about {plan['epoch_s']:.3g} s, "
+                 f"scoring {plan['once_s']:.3g} s, spent {plan['spent_s']:.3g} s. Give at least {least} s, or --epochs")
             return 2
-        args.epochs = plan['epochs']
-        learn.run_config.config.update(epochs=args.epochs, plan=plan)
+        args.epochs = plan['epochs']; learn.run_config.config.update(epochs=args.epochs, plan=plan)
     learn.run_config.config['lr'] = lr
     _print(_header(args, learn, data, lr))
     _print(f"each epoch: train_loss on the training batches; valid_loss and accuracy on the {len(data.x_valid)} "
@@ -387,11 +380,12 @@ def train(parser: argparse.ArgumentParser, args: argparse.Namespace, cbs=()) -> 
 # %% ../nbs/13_cli.ipynb #0edf6f35
 def _fit_and_score(args, learn, data, nan_guard, ckpt, lr: float, start: float | None) -> int:
     "Fit (resuming from `ckpt`, if any), then on rank 0 score the test set once and write the outputs; the exit code."
-    fit_start = time.perf_counter()
+    fit_start = time.perf_counter()                         # a budget chosen here is guarded (notebook 11)
+    guard = [BudgetGuard(plan, start)] if (plan := learn.run_config.config.get('plan')) and start is not None else []
     with learn.distrib_ctx():                               # a plain fit in one process; data-parallel under torchrun
         saver = SaveCheckpoint(args.out, monitor='accuracy', mode='max', every_batches=args.save_every_batches,
                                every_seconds=args.save_every_seconds)
-        learn.fit_one_cycle(args.epochs, lr, cbs=saver, resume=ckpt['path'] if ckpt is not None else None)
+        learn.fit_one_cycle(args.epochs, lr, cbs=[saver, *guard], resume=ckpt['path'] if ckpt is not None else None)
         nan_guard.stopped = _any_rank(nan_guard.stopped)
     if nan_guard.stopped:
         epoch, phase, batch, loss = nan_guard.stopped
@@ -403,7 +397,10 @@ def _fit_and_score(args, learn, data, nan_guard, ckpt, lr: float, start: float |
     used = _clock() - start if args.budget and start is not None else None      # a budget's seconds, if chosen here
     metrics = write_outputs(learn, args.out, learn.run_config.config, lr, time.perf_counter() - fit_start, test,
                             budget_used=used)
-    budget = f"; {used:.1f} s of the --budget {args.budget:g} s" if used is not None else ''
+    cut = (plan or {}).get('stopped')                       # the guard ended the fit early, to keep the budget
+    budget = f"; {used:.1f} s of the budget of {args.budget:g} s" if used is not None else ''
+    budget += (f", stopped in epoch {cut['epoch'] + 1} to keep it, the machine being slower than probed: run again "
+               "to finish" if cut else '')
     print(f"{_summary(metrics)} after {args.epochs} epoch{'s' * (args.epochs != 1)} ({metrics['train_time_s']:.1f} s "
           f"of training{budget}); outputs in {args.out}")
     return 0
@@ -421,9 +418,9 @@ def _summary(metrics: dict) -> str:
     "The final numbers, each named for the set it was measured on."
     plain = metrics.get('test_accuracy_no_tta')
     tta = f", with TTA; {plain:.4f} without)" if plain is not None else ")"
-    return (f"validation accuracy {metrics['valid_accuracy']:.4f} (best {metrics['best_valid_accuracy']:.4f} at epoch "
-            f"{metrics['best_epoch']}, kept in best.pt); test accuracy {metrics['test_accuracy']:.4f} (final model, "
-            f"scored once{tta}")
+    valid = (f"validation accuracy {metrics['valid_accuracy']:.4f} (best {metrics['best_valid_accuracy']:.4f} at epoch "
+             f"{metrics['best_epoch']}, kept in best.pt)" if metrics['epochs'] else "no epoch completed")
+    return f"{valid}; test accuracy {metrics['test_accuracy']:.4f} (final model, scored once{tta}"
 
 def _any_rank(stopped):
     "The first rank's non-None `stopped` (every rank gets the same answer); `stopped` itself in a single process."
@@ -645,48 +642,3 @@ def run():
         sys.stdout.flush(); sys.stderr.flush()
         os._exit(code)
     sys.exit(code)
-
-# %% ../nbs/13_cli.ipynb #5228d25d
-class EpochProbe(Callback):
-    "Stamps the start of the first `n` training and `n` validation batches and the end of each phase; ends the phase."
-    def __init__(self, n: int = 6): self.n, self.stamps = n, {True: [], False: []}
-    def _stamp(self, training: bool):
-        if torch.cuda.is_available(): torch.cuda.synchronize()      # a GPU's work is queued: time it done
-        self.stamps[training].append(_clock())
-    def before_batch(self):
-        if len(self.stamps[self.learn.training]) == self.n:
-            raise CancelTrainException() if self.learn.training else CancelValidException()
-        self._stamp(self.learn.training)
-    def after_train(self): self._stamp(True)
-    def after_validate(self): self._stamp(False)
-    def seconds(self, training: bool) -> tuple[float, float]:
-        "`(seconds a batch, warm-up)`: the mean after the first (the first, if alone), and how much longer it took"
-        stamps = self.stamps[training]
-        took = [b - a for a, b in zip(stamps, stamps[1:])]
-        each = sum(took[1:]) / len(took[1:]) if len(took) > 1 else took[0]
-        return each, max(0., took[0] - each)
-
-@contextlib.contextmanager
-def _random_state_kept():
-    "Within the block, draw from the global generators freely: torch's (CPU, GPUs), Python's and numpy's are put back."
-    np = sys.modules.get('numpy')
-    py, np_state = random.getstate(), np.random.get_state() if np else None
-    with torch.random.fork_rng(devices=range(torch.cuda.device_count()) if torch.cuda.is_available() else ()):
-        try: yield
-        finally:
-            random.setstate(py)
-            if np_state is not None: np.random.set_state(np_state)
-
-def measure_epoch(args: argparse.Namespace, data, lr: float, n: int = 6) -> dict:
-    """The seconds of one epoch (`epoch_s`) and of the one-off costs (`once_s`: the first batches' warm-up, test score)
-    of `args`'s recipe on this machine, timed on `n` training and `n` validation batches of a throwaway Learner."""
-    probe = EpochProbe(n)
-    with _random_state_kept():                                  # the real run draws as if there had been no probe
-        learn = recipe_learner(data, run_recipe(args), seed=args.seed, opt_func=OPTIMIZERS[args.opt], cbs=[probe])
-        if args.compile: learn.compile()
-        learn.fit_one_cycle(1, lr)
-    (train_s, train_warm), (valid_s, valid_warm) = probe.seconds(True), probe.seconds(False)
-    image_s = valid_s / min(learn.dls.valid.bs, len(data.x_valid))                  # one image, without gradients
-    views = 1 + (len(TTA_VIEWS[TTA_CHOICES[args.tta]]) if args.tta != 'none' else 0)   # evaluate_test, each TTA view
-    return dict(epoch_s=len(learn.dls.train) * train_s + len(data.x_valid) * image_s,
-                once_s=train_warm + valid_warm + views * len(data.x_test) * image_s)

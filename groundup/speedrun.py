@@ -5,7 +5,7 @@
 # %% ../nbs/11_fashion_speedrun.ipynb #298b5129
 from __future__ import annotations
 
-import contextlib, os, time
+import contextlib, math, os, random, sys, time
 from functools import partial
 from pathlib import Path
 from typing import NamedTuple
@@ -21,17 +21,18 @@ import groundup.schedule  # noqa: F401  (adds Learner.fit_one_cycle)
 from .convolutions import conv_bn, ResBlock
 from .datasets import FashionMNIST, load_fashion_mnist
 from .init import init_kaiming_
-from .events import CancelValidException, Callback
+from .events import CancelFitException, CancelTrainException, CancelValidException, Callback
 from .learner import DataLoaders, Learner, TrainEvalCallback
 from .optimizer import Adam
 from .testing import rng, set_seed
 from .training import TensorLoader, accuracy
 
 # %% auto #0
-__all__ = ['SPRINT', 'FULL', 'PRESETS', 'TTA_VIEWS', 'fashion_tensors', 'fashion_cnn', 'fashion_learner', 'evaluate_test',
-           'RandomFlip', 'shift_images', 'RandomShift', 'EMA', 'hflip', 'shifted', 'bf16_available', 'ValidateAtEnd',
-           'recipe', 'recipe_learner', 'SpeedRun', 'score', 'speed_run', 'confusion_matrix', 'plot_confusion',
-           'worst_classified', 'cpu_features']
+__all__ = ['SPRINT', 'FULL', 'PRESETS', 'BUDGET_SHARE', 'TTA_VIEWS', 'fashion_tensors', 'fashion_cnn', 'fashion_learner',
+           'evaluate_test', 'RandomFlip', 'shift_images', 'RandomShift', 'EMA', 'hflip', 'shifted', 'bf16_available',
+           'ValidateAtEnd', 'recipe', 'recipe_learner', 'plan_epochs', 'budget_plan', 'BudgetGuard', 'EpochProbe',
+           'measure_epoch', 'SpeedRun', 'score', 'speed_run', 'confusion_matrix', 'plot_confusion', 'worst_classified',
+           'cpu_features']
 
 # %% ../nbs/11_fashion_speedrun.ipynb #93b14c5c
 def fashion_tensors(path=None, channels_last: bool = True, n_valid: int = 10_000) -> FashionMNIST:
@@ -260,25 +261,27 @@ class ValidateAtEnd(Callback):
         if self._in_fit and self.learn.epoch < self.learn.n_epoch - 1: raise CancelValidException()
 
 # %% ../nbs/11_fashion_speedrun.ipynb #ea128c29
-SPRINT = dict(epochs=11, lr=1e-2, bs=256, widths=(16, 32, 64, 128), res_at=(1,), label_smoothing=0.1,
+SPRINT = dict(epochs=11, budget=60., lr=1e-2, bs=256, widths=(16, 32, 64, 128), res_at=(1,), label_smoothing=0.1,
               flip=True, shift=0, ema=None, ema_buffers='average', tta=True, bf16='auto', validate='end')
-FULL = {**SPRINT, 'epochs': 30, 'lr': 2e-2, 'shift': 1, 'ema': 0.99, 'tta': 'shifts'}
+FULL = {**SPRINT, 'epochs': 30, 'budget': 180., 'lr': 2e-2, 'shift': 1, 'ema': 0.99, 'tta': 'shifts'}
 PRESETS = {'sprint': SPRINT, 'full': FULL}
 
 def recipe(preset='sprint', **changes) -> dict:
-    "The recipe of `preset` (a name in `PRESETS`, or a recipe dict) with `changes`; unknown names are an error."
+    "The recipe of `preset` (a name in `PRESETS`, or a recipe dict) with `changes`; `epochs` alone is a fixed count."
     if isinstance(preset, str):
         if preset not in PRESETS: raise ValueError(f"No preset {preset!r}: the presets are {sorted(PRESETS)}.")
         preset = PRESETS[preset]
     unknown = sorted(set(changes) - set(SPRINT)) + sorted(set(preset) - set(SPRINT))
     if unknown: raise ValueError(f"Not recipe entries: {unknown}. A recipe has {sorted(SPRINT)}.")
+    if changes.get('epochs') is not None and changes.get('budget') is not None:
+        raise ValueError("Give epochs (a fixed count) or budget (seconds to fill with epochs), not both.")
+    if 'epochs' in changes and 'budget' not in changes: changes['budget'] = None     # a fixed count wins
     out = {**SPRINT, **preset, **changes}
-    if out['bf16'] not in (True, False, 'auto'): raise ValueError(f"bf16 must be True, False or 'auto', "
-                                                                  f"got {out['bf16']!r}.")
-    if out['tta'] not in (False, True, 'shifts'): raise ValueError(f"tta must be False, True or 'shifts', "
-                                                                   f"got {out['tta']!r}.")
-    if out['validate'] not in ('epoch', 'end'): raise ValueError(f"validate must be 'epoch' or 'end', "
-                                                                 f"got {out['validate']!r}.")
+    if out['budget'] is not None and not (isinstance(out['budget'], (int, float)) and out['budget'] > 0):
+        raise ValueError(f"budget must be seconds > 0, or None for the fixed epochs, got {out['budget']!r}.")
+    for k, ok in (('bf16', (True, False, 'auto')), ('tta', (False, True, 'shifts')), ('validate', ('epoch', 'end'))):
+        if out[k] not in ok: raise ValueError(f"{k} must be {', '.join(map(repr, ok[:-1]))} or {ok[-1]!r}, "
+                                              f"got {out[k]!r}.")
     return out
 
 def recipe_learner(data: FashionMNIST, recipe: dict, seed: int = 0, opt_func=Adam, cbs=(),
@@ -294,13 +297,86 @@ def recipe_learner(data: FashionMNIST, recipe: dict, seed: int = 0, opt_func=Ada
     if r['bf16'] is True or (r['bf16'] == 'auto' and bf16_available()): learn.to_bf16()
     return learn
 
+# %% ../nbs/11_fashion_speedrun.ipynb #21a90059
+BUDGET_SHARE = 0.85     # of a budget, for the planned epochs and scoring; the rest absorbs what the probe cannot see
+_clock = time.perf_counter
+
+def plan_epochs(budget: float, spent: float, epoch_s: float, once_s: float, share: float = BUDGET_SHARE) -> int:
+    "The most epochs of `epoch_s` seconds that fit in `share` of `budget` after `spent` and `once_s` seconds (0: none)."
+    return max(0, math.floor((share * budget - spent - once_s) / epoch_s))
+
+def budget_plan(data: FashionMNIST, r: dict, seed: int = 0, spent: float = 0., **probe) -> dict:
+    """How many epochs of recipe `r` fit in its `budget` here, `spent` seconds of it gone: `measure_epoch` (given
+    `probe`'s arguments), then `plan_epochs`. The plan: budget, epochs, and the seconds spent, of an epoch, once."""
+    start = _clock(); costs = measure_epoch(data, r, seed, min_s=r['budget'] / 30, **probe)   # a 30th of it
+    spent += _clock() - start                                   # the probe is part of the run
+    return dict(budget=r['budget'], epochs=plan_epochs(r['budget'], spent, costs['epoch_s'], costs['once_s']),
+                spent_s=round(spent, 3), **{k: round(v, 3) for k, v in costs.items()})
+
+class BudgetGuard(Callback):
+    "Ends the fit before a training batch that, at the speed seen so far, would leave too little of `plan`'s budget."
+    def __init__(self, plan: dict, start: float): self.plan, self.start = plan, start   # start: the budget's clock
+    def before_fit(self): self.fit_start, self.done = _clock(), 0
+    def before_batch(self):
+        if not self.learn.training: return
+        now, batch_s = _clock(), self.plan['epoch_s'] / len(self.learn.dls.train)      # as probed
+        slower = max(1., (now - self.fit_start) / (self.done * batch_s)) if self.done else 1.
+        if now - self.start + slower * (batch_s + self.plan['once_s']) > self.plan['budget']:
+            self.plan['stopped'] = dict(epoch=self.learn.epoch, batch=self.learn.iter, slower=round(slower, 2))
+            raise CancelFitException()
+        self.done += 1
+
+# %% ../nbs/11_fashion_speedrun.ipynb #79684639
+class EpochProbe(Callback):
+    "Stamps the start of `n` validation and `n` training batches (or more, to span `min_s`), each phase's end; ends it."
+    def __init__(self, n: int = 6, min_s: float = 0.): self.n, self.min_s, self.stamps = n, min_s, {True: [], False: []}
+    def _stamp(self, training: bool):
+        if torch.cuda.is_available(): torch.cuda.synchronize()      # a GPU's work is queued: time it done
+        self.stamps[training].append(_clock())
+    def before_batch(self):
+        s = self.stamps[self.learn.training]
+        if len(s) >= self.n and (not self.learn.training or s[-1] - s[0] >= self.min_s):
+            raise CancelTrainException() if self.learn.training else CancelValidException()
+        self._stamp(self.learn.training)
+    def after_train(self): self._stamp(True)
+    def after_validate(self): self._stamp(False)
+    def seconds(self, training: bool) -> tuple[float, float]:
+        "`(seconds a batch, warm-up)`: the mean after the first (the first, if alone), and how much longer it took"
+        took = [b - a for a, b in zip(self.stamps[training], self.stamps[training][1:])]
+        each = sum(took[1:]) / len(took[1:]) if len(took) > 1 else took[0]
+        return each, max(0., took[0] - each)
+
+@contextlib.contextmanager
+def _random_state_kept():
+    "Within the block, draw from the global generators freely: torch's (CPU, GPUs), Python's and numpy's are put back."
+    np = sys.modules.get('numpy'); py, np_state = random.getstate(), np and np.random.get_state()
+    with torch.random.fork_rng(devices=range(torch.cuda.device_count())):
+        try: yield
+        finally: random.setstate(py); np and np.random.set_state(np_state)
+
+def measure_epoch(data: FashionMNIST, r: dict, seed: int = 0, lr: float | None = None, opt_func=Adam,
+                  scored: int | None = None, prepare=None, n: int = 6, min_s: float = 0.) -> dict:
+    """Seconds of an epoch of recipe `r` here (`epoch_s`), and once (`once_s`: warm-ups, a last validation, scoring
+    `scored` images), timed on `EpochProbe(n, min_s)` in a throwaway, `prepare`d Learner; generators put back."""
+    probe = EpochProbe(n, min_s)
+    with _random_state_kept():                                  # the real run draws as if there had been no probe
+        learn = recipe_learner(data, r, seed=seed, opt_func=opt_func, cbs=[probe])
+        if prepare: prepare(learn)
+        learn.fit_one_cycle(1, lr or r['lr'])
+    (train_s, train_warm), (valid_s, valid_warm) = probe.seconds(True), probe.seconds(False)
+    image_s = valid_s / min(learn.dls.valid.bs, len(data.x_valid))          # one image, without gradients
+    valid, every = len(data.x_valid) * image_s, r['validate'] == 'epoch'   # a validation pass: each epoch, or once
+    if scored is None: scored = len(TTA_VIEWS.get(r['tta'], [0])) * len(data.x_valid)      # a pass per view
+    return dict(epoch_s=len(learn.dls.train) * train_s + every * valid,
+                once_s=train_warm + valid_warm + (not every) * valid + scored * image_s)
+
 # %% ../nbs/11_fashion_speedrun.ipynb #284964c3
 class SpeedRun(NamedTuple):
-    "A trained recipe: its Learner, recipe, fit seconds, score on `split` (with and without TTA), scoring seconds."
+    "A trained recipe: Learner, recipe, fit seconds, `split`'s score (with, without TTA), scoring seconds, budget plan."
     learn: Learner; recipe: dict; fit_seconds: float; split: str
-    accuracy: float; plain_accuracy: float; score_seconds: float
+    accuracy: float; plain_accuracy: float; score_seconds: float; plan: dict | None = None
     @property
-    def seconds(self) -> float: return self.fit_seconds + self.score_seconds     # the clock: fit, then scoring
+    def seconds(self) -> float: return (self.plan or {}).get('spent_s', 0.) + self.fit_seconds + self.score_seconds
 
 TTA_VIEWS = {True: (None, hflip),
              'shifts': (None, hflip, shifted(1, 0), shifted(-1, 0), shifted(0, 1), shifted(0, -1))}
@@ -318,15 +394,21 @@ def score(learn: Learner, x: torch.Tensor, y: torch.Tensor, tta=True) -> tuple[f
 
 def speed_run(data: FashionMNIST, preset='sprint', seed: int = 0, split: str = 'valid', progress: bool = False,
               **changes) -> SpeedRun:
-    "Train `recipe(preset, **changes)` from scratch on `data`; score it on `split` ('valid', or 'test' to report)."
+    """Train `recipe(preset, **changes)` from scratch on `data`, as many epochs as fit in its `budget` (`budget_plan`)
+    or its fixed `epochs`; score it on `split` ('valid', or 'test' to report)."""
     if split not in ('valid', 'test'): raise ValueError(f"split must be 'valid' (for choices) or 'test' "
                                                         f"(for a final figure), got {split!r}.")
-    r = recipe(preset, **changes); learn = recipe_learner(data, r, seed=seed, progress=progress)
-    start = time.perf_counter(); learn.fit_one_cycle(r['epochs'], r['lr'])
-    fit_seconds = time.perf_counter() - start
+    r, start, plan = recipe(preset, **changes), _clock(), None
+    learn = recipe_learner(data, r, seed=seed, progress=progress)
     x, y = (data.x_valid, data.y_valid) if split == 'valid' else (data.x_test, data.y_test)
-    acc, plain, seconds = score(learn, x, y, tta=r['tta'])
-    return SpeedRun(learn, r, fit_seconds, split, acc, plain, seconds)
+    if r['budget'] is not None:
+        plan = budget_plan(data, r, seed, spent=_clock() - start, scored=len(TTA_VIEWS.get(r['tta'], [0])) * len(x))
+        least = math.ceil((plan['spent_s'] + plan['once_s'] + plan['epoch_s']) / BUDGET_SHARE)
+        if plan['epochs'] < 1: raise ValueError(f"budget={r['budget']:g} fits no epoch here: give at least {least} s.")
+        r = {**r, 'epochs': plan['epochs']}
+    fit_start = _clock(); learn.fit_one_cycle(r['epochs'], r['lr'], cbs=[BudgetGuard(plan, start)] if plan else None)
+    fit_seconds = _clock() - fit_start; acc, plain, seconds = score(learn, x, y, tta=r['tta'])
+    return SpeedRun(learn, r, fit_seconds, split, acc, plain, seconds, plan)
 
 # %% ../nbs/11_fashion_speedrun.ipynb #4fb1947f
 def confusion_matrix(preds: torch.Tensor, targets: torch.Tensor, n_classes: int | None = None) -> torch.Tensor:
