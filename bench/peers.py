@@ -16,6 +16,7 @@ dependencies); without them, the hand loop and groundup's variants (a, a', b, b+
 
 Variants (letters as in bench/README.md):
   a          hand loop over torch DataLoader(TensorDataset(x, y), batch_size=bs, shuffle=True)   [baseline]
+  a-again    the hand loop once more: a control whose ratios to `a` show how far apart two runs of the same code land
   a'         hand loop over groundup's TensorLoader (indexes whole batches: no per-sample collate)
   b          groundup Learner (default callbacks: TrainEval, Recorder, Device), same torch DataLoader
   b+bar      the same with the progress bar drawing (terminal mode, to /dev/null)
@@ -31,7 +32,7 @@ from functools import partial
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader, TensorDataset, default_collate
 
 from groundup.recorder import ProgressCallback
 from groundup.learner import DataLoaders, Learner
@@ -78,8 +79,15 @@ def cnn_task():
     return fashion_cnn(), (x_train, y_train, x_valid, y_valid)
 
 
+STAMPS = []            # perf_counter() at each batch a torch loader hands out: the gaps are the loop's per-batch times
+
+def timed_collate(samples):
+    STAMPS.append(time.perf_counter())
+    return default_collate(samples)
+
 def torch_loader(x, y, bs):
-    return DataLoader(TensorDataset(x, y), batch_size=bs, shuffle=True, generator=torch.Generator().manual_seed(SEED))
+    return DataLoader(TensorDataset(x, y), batch_size=bs, shuffle=True, generator=torch.Generator().manual_seed(SEED),
+                      collate_fn=timed_collate)
 
 def tensor_loader(x, y, bs):
     generator = torch.Generator().manual_seed(SEED)
@@ -156,6 +164,7 @@ if PEERS_MISSING is None:
 
 VARIANTS = {
     'a': partial(hand),
+    'a-again': partial(hand),
     "a'": partial(hand, loader=tensor_loader),
     'b': partial(groundup),
     'b+bar': partial(groundup, bar=True),
@@ -193,18 +202,21 @@ def main():
     rounds = args.rounds or (7 if args.model == 'mlp' else 3)
 
     base_model, (x_train, y_train, x_valid, y_valid) = (mlp_task if args.model == 'mlp' else cnn_task)()
-    times, losses = {k: [] for k in names}, {}
+    times, losses, gaps = {k: [] for k in names}, {}, {k: [] for k in names}
 
     def run(k):
         torch.set_num_threads(args.threads)                           # a library must not change this behind our back
         model = copy.deepcopy(base_model)                             # same initial weights for every variant and round
+        STAMPS.clear()
         t = VARIANTS[k](model, x_train, y_train, bs)
+        gaps[k].extend(b - a for a, b in zip(STAMPS, STAMPS[1:]))     # none for a loader of groundup's own (a', b')
         if torch.get_num_threads() != args.threads: print(f"warning: {k} changed torch threads to {torch.get_num_threads()}")
         losses.setdefault(k, set()).add(round(test_loss(model, x_valid, y_valid), 6))
         return t
 
     for k in names: run(k)                                            # warm-up: lazy imports, allocator, caches
     trainer_build_times.clear()
+    for k in names: gaps[k].clear()
     for r in range(rounds):
         for k in (names if r % 2 == 0 else names[::-1]): times[k].append(run(k))
 
@@ -215,13 +227,18 @@ def main():
           f"{sum(p.numel() for p in base_model.parameters()):,} parameters")
     base = statistics.median(times['a'])
     # `ratio` is median over median; `paired` is the median of each round's own ratio to `a`, which a
-    # slow drift in the machine's load (other processes) disturbs less.
-    print(f"{'variant':<12}{'median s':>10}{'ratio':>8}{'paired':>8}{'min s':>8}{'max s':>8}{'test loss':>11}")
+    # slow drift in the machine's load (other processes) disturbs less; `batch` is the median time from one batch
+    # to the next over every round, as a ratio to `a`'s: a burst of load (another process, a virtual machine's
+    # stolen time) slows some batches and leaves the median alone.
+    batch_a = statistics.median(gaps['a'])
+    print(f"median time from one batch to the next in the hand loop: {batch_a * 1e6:.1f} us")
+    print(f"{'variant':<12}{'median s':>10}{'ratio':>8}{'paired':>8}{'batch':>8}{'min s':>8}{'max s':>8}{'test loss':>11}")
     for k in names:
         ts = times[k]
         med, paired = statistics.median(ts), statistics.median(t / t_a for t, t_a in zip(ts, times['a']))
         loss = ', '.join(f"{l:.5f}" for l in sorted(losses[k]))
-        print(f"{k:<12}{med:>10.3f}{med / base:>8.3f}{paired:>8.3f}{min(ts):>8.3f}{max(ts):>8.3f}{loss:>11}")
+        batch = f"{statistics.median(gaps[k]) / batch_a:.3f}" if gaps[k] else '-'
+        print(f"{k:<12}{med:>10.3f}{med / base:>8.3f}{paired:>8.3f}{batch:>8}{min(ts):>8.3f}{max(ts):>8.3f}{loss:>11}")
     if trainer_build_times:
         print(f"Lightning Trainer construction (not in the times above): median {statistics.median(trainer_build_times) * 1e3:.1f} ms")
     # Every variant trains the same weights on the same batches in the same order with the same SGD step.

@@ -13,7 +13,7 @@ from fastcore.basics import patch
 
 from .datasets import atomic_writer
 from .events import Callback
-from .recorder import Recorder, is_number, main_process
+from .recorder import Recorder, is_number, main_process, recorder_of
 from .learner import Learner
 from .mixed_precision import MixedPrecision
 from .training import rng_states, set_rng_states
@@ -94,7 +94,7 @@ def _position(learn: Learner, tracker) -> dict:
     """Where `learn` is inside the epoch, after training batch `learn.iter`, and what continuing from there needs beyond
     an epoch's checkpoint: the generators as the epoch drew its order, the last batch's digest, the phase's running sums
     (the Recorder's); the gradients of a partly filled gradient-accumulation window go in every checkpoint."""
-    rec = getattr(learn, 'recorder', None)
+    rec = recorder_of(learn)
     sums = None
     if isinstance(rec, Recorder):
         rec._sync()
@@ -105,7 +105,7 @@ def _position(learn: Learner, tracker) -> dict:
 
 def _restore_position(learn: Learner, ckpt: dict):
     "Put back what `_position` saved, at the resumed epoch's first batch: the sums, then every generator."
-    rec, sums = getattr(learn, 'recorder', None), ckpt['phase_sums']
+    rec, sums = recorder_of(learn), ckpt['phase_sums']
     if isinstance(rec, Recorder) and sums is not None:
         s = rec._sums
         s.loss_sum, s.count, s.metric_sums = sums['loss_sum'], sums['count'], list(sums['metric_sums'])
@@ -655,7 +655,7 @@ def _check_every(every_batches, every_seconds):
 def _check_setup(saver):
     "Errors, before any training, for a `SaveCheckpoint` that could not work in this fit."
     if saver.monitor is None: return
-    recorder = getattr(saver.learn, 'recorder', None)
+    recorder = recorder_of(saver.learn)
     if not isinstance(recorder, Recorder):
         raise ValueError(f"SaveCheckpoint monitors {saver.monitor!r}, which the Recorder records, but this Learner "
                          f"has no Recorder: add one, or pass monitor=None to write last.pt only.")

@@ -13,7 +13,7 @@ from torch import nn
 
 from .events import CANCEL_EXCEPTIONS, Callback, CallbackHost, run_stage
 from .events import _as_tuple, _callback_classes, _misplaced
-from .recorder import ProgressCallback, Recorder, is_number
+from .recorder import ProgressCallback, Recorder, is_number, recorder_of
 from .training import TensorLoader
 
 # %% auto #0
@@ -337,7 +337,7 @@ def _loader(learn, dl, what):
 def validate(self: Learner, dl=None) -> dict:
     """The loss and metrics of the model on `dl` (default: the validation loader), size-weighted exactly as at the end
     of an epoch."""
-    recorder = getattr(self, 'recorder', None)
+    recorder = recorder_of(self)
     if not isinstance(recorder, Recorder):
         raise ValueError("validate reads its numbers from the Recorder, and this Learner has none: "
                          "add one (cbs=Recorder(...)).")

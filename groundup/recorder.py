@@ -24,13 +24,16 @@ def main_process() -> bool:
 
 def is_number(v) -> bool: return isinstance(v, (int, float)) and not isinstance(v, bool)
 
-def batch_size(learn) -> int: return len((learn.yb or learn.xb)[0])
+def batch_size(learn) -> int:
+    x = (learn.yb or learn.xb)[0]
+    return x.shape[0] if isinstance(x, torch.Tensor) else len(x)     # len() of a tensor costs four times as much
 
 # %% ../nbs/03b_recorder.ipynb #4c58e8c6
 def _to_floats(values: list) -> list[float]:
     "Python floats of `values` (tensors or numbers), with one transfer from the device when they are all tensors."
     if values and all(isinstance(v, torch.Tensor) for v in values):
-        return torch.stack([v.detach().reshape(()) for v in values]).tolist()
+        if any(v.dim() for v in values): values = [v.reshape(()) for v in values]    # e.g. shape [1]
+        with torch.no_grad(): return torch.stack(values).tolist()
     return [float(v) for v in values]
 
 class PhaseSums:
@@ -43,12 +46,14 @@ class PhaseSums:
         "Bring the pending batches' numbers to the host in one transfer, add them up in order, and return their losses."
         if not self.pending: return []
         pending, self.pending = self.pending, []
-        losses = torch.stack([loss.reshape(()) for loss, _, _ in pending]).tolist()
+        losses = _to_floats([loss for loss, _, _ in pending])
         columns = [_to_floats([m[i] for _, _, m in pending]) for i in range(len(pending[0][2]))]
-        for j, (loss, (_, bs, _)) in enumerate(zip(losses, pending)):
-            self.loss_sum += loss * bs
-            self.count += bs
-            for i, column in enumerate(columns): self.metric_sums[i] += column[j] * bs
+        sizes = [bs for _, bs, _ in pending]
+        total = self.loss_sum                  # one addition at a time, in order (not sum(): 3.12 compensates)
+        for loss, bs in zip(losses, sizes): total += loss * bs
+        self.loss_sum, self.count = total, self.count + sum(sizes)
+        for i, column in enumerate(columns):
+            for v, bs in zip(column, sizes): self.metric_sums[i] += v * bs
         return losses
 
     def means(self) -> list[float]: return [total / self.count for total in (self.loss_sum, *self.metric_sums)]
@@ -101,7 +106,7 @@ class _BatchLog(Callback):
         learn = self.learn                  # direct reads: this runs every batch
         if learn.loss is None or self._phase is None: return
         metrics = () if learn.training else tuple(metric(learn.pred, *learn.yb) for metric in self.metrics)
-        bs = len((learn.yb or learn.xb)[0])                            # batch_size(learn), without a call per batch
+        bs = batch_size(learn)
         self._sums.pending.append((learn.loss.detach(), bs, metrics))  # PhaseSums.add: on the device, no wait here
         if learn.training:
             group = learn.opt.param_groups[0]
@@ -109,13 +114,15 @@ class _BatchLog(Callback):
 
     def _sync(self):
         "Bring the pending batches to the host; the training losses join `losses` and the smoothed loss."
-        for loss in self._sums.sync():
-            if self._phase != 'train': continue
-            self._losses.append(loss)
-            self._n_smooth += 1
-            self._avg = self.beta * self._avg + (1 - self.beta) * loss
-            self._smooth_loss = self._avg / (1 - self.beta ** self._n_smooth)
-            self._smooth_losses.append(self._smooth_loss)
+        losses = self._sums.sync()
+        if self._phase != 'train' or not losses: return
+        avg, n, beta = self._avg, self._n_smooth, self.beta        # locals: this loop runs once per batch
+        for loss in losses:
+            n += 1
+            avg = beta * avg + (1 - beta) * loss
+            self._smooth_losses.append(avg / (1 - beta ** n))
+        self._losses += losses
+        self._avg, self._n_smooth, self._smooth_loss = avg, n, self._smooth_losses[-1]
 
     def _end_phase(self, phase: str) -> list[float] | None:
         "The means of the phase that ends (summed over processes first), if it was `phase` and saw a batch."

@@ -12,6 +12,7 @@ from fastcore.basics import patch
 
 from .events import CancelFitException, Callback
 from .learner import Learner, TrainEvalCallback, lrs_for_groups
+from .recorder import recorder_of
 
 # %% auto #0
 __all__ = ['annealer', 'sched_lin', 'sched_cos', 'sched_no', 'sched_exp', 'combine_scheds', 'set_hyper', 'ParamScheduler',
@@ -147,7 +148,7 @@ class TrackerCallback(Callback):
         self.best, self.wait = None, 0
 
     def before_fit(self):
-        recorder = getattr(self.learn, 'recorder', None)
+        recorder = recorder_of(self.learn)
         if recorder is None or self.monitor not in recorder.metric_names:
             raise ValueError(f"{type(self).__name__} monitors {self.monitor!r}, but the Recorder records "
                              f"{recorder.metric_names if recorder else 'nothing (there is no Recorder)'}.")
