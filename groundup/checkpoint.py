@@ -96,7 +96,7 @@ def _position(learn: Learner, tracker) -> dict:
     (the Recorder's); the gradients of a partly filled gradient-accumulation window go in every checkpoint."""
     rec = recorder_of(learn)
     sums = None
-    if isinstance(rec, Recorder):
+    if rec is not None:
         rec._sync()
         s = rec._sums
         sums = dict(loss_sum=s.loss_sum, count=s.count, metric_sums=list(s.metric_sums))
@@ -106,7 +106,7 @@ def _position(learn: Learner, tracker) -> dict:
 def _restore_position(learn: Learner, ckpt: dict):
     "Put back what `_position` saved, at the resumed epoch's first batch: the sums, then every generator."
     rec, sums = recorder_of(learn), ckpt['phase_sums']
-    if isinstance(rec, Recorder) and sums is not None:
+    if rec is not None and sums is not None:
         s = rec._sums
         s.loss_sum, s.count, s.metric_sums = sums['loss_sum'], sums['count'], list(sums['metric_sums'])
     set_rng_states(ckpt['rng'], learn)
@@ -656,7 +656,7 @@ def _check_setup(saver):
     "Errors, before any training, for a `SaveCheckpoint` that could not work in this fit."
     if saver.monitor is None: return
     recorder = recorder_of(saver.learn)
-    if not isinstance(recorder, Recorder):
+    if recorder is None:
         raise ValueError(f"SaveCheckpoint monitors {saver.monitor!r}, which the Recorder records, but this Learner "
                          f"has no Recorder: add one, or pass monitor=None to write last.pt only.")
     if saver.monitor not in recorder.metric_names:

@@ -17,7 +17,7 @@ from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
 
 from .events import (CANCEL_EXCEPTIONS, CancelBatchException, CancelEpochException, CancelFitException,
                              CancelTrainException, Callback)
-from .recorder import Recorder, batch_size, recorder_of
+from .recorder import batch_size, recorder_of
 from .learner import DataLoaders, Learner
 from .callbacks import GradientAccumulation
 from .training import TensorLoader, rng_states, set_rng_states
@@ -158,7 +158,7 @@ class DistributedTrainer(Callback):
             learn.dls = DataLoaders(shard_loader(self._dls.train, self.rank, self.world_size, True, self.seed),
                                     shard_loader(self._dls.valid, self.rank, self.world_size, False), self._dls.n_inp)
         recorder = recorder_of(learn)
-        if isinstance(recorder, Recorder): recorder.all_reduce = self._sum_over_ranks
+        if recorder is not None: recorder.all_reduce = self._sum_over_ranks
         self._gacc = next((cb for cb in learn.cbs if isinstance(cb, GradientAccumulation)), None)
         if self.sync_cancel: learn.add_cb(_AgreeOnCancels(self))     # for this fit only
         learn.one_batch = self._one_batch               # the Learner's override point, for this fit
@@ -227,7 +227,7 @@ def after_fit(self: DistributedTrainer):
     learn.__dict__.pop('one_batch', None)
     learn.model, learn.dls = self.module, self._dls
     recorder = recorder_of(learn)
-    if isinstance(recorder, Recorder) and recorder.all_reduce == self._sum_over_ranks: recorder.all_reduce = None
+    if recorder is not None and recorder.all_reduce == self._sum_over_ranks: recorder.all_reduce = None
     self.ddp = None
     if unwinding is None: dist.barrier()              # rank 0's files are written before any rank goes on
     elif not isinstance(unwinding, CANCEL_EXCEPTIONS) and \

@@ -338,7 +338,7 @@ def validate(self: Learner, dl=None) -> dict:
     """The loss and metrics of the model on `dl` (default: the validation loader), size-weighted exactly as at the end
     of an epoch."""
     recorder = recorder_of(self)
-    if not isinstance(recorder, Recorder):
+    if recorder is None:
         raise ValueError("validate reads its numbers from the Recorder, and this Learner has none: "
                          "add one (cbs=Recorder(...)).")
     dl = _loader(self, dl, 'validate')
