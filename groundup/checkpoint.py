@@ -5,7 +5,7 @@
 # %% ../nbs/09_checkpoint.ipynb #327fa8d5
 from __future__ import annotations
 
-import ctypes, hashlib, io, json, math, os, pickle, re, shutil, signal, threading, time, warnings
+import ctypes, hashlib, io, json, math, os, pickle, re, shutil, signal, threading, time, warnings, zipfile
 from collections import defaultdict
 from pathlib import Path
 import torch
@@ -775,6 +775,8 @@ def load_learner(path) -> Predictor:
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"No exported model at {path}: write one with "
                                                    f"learn.export({str(path)!r}).")
+    if not zipfile.is_zipfile(path):     # learn.export writes a zip archive; torch.export.load would log a traceback
+        raise CheckpointError(f"{path} is not a model written by learn.export (or it is damaged): not a zip archive.")
     extra = {'groundup.json': ''}
     try: program = torch.export.load(path, extra_files=extra)
     except Exception as e:
