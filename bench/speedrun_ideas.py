@@ -14,6 +14,13 @@ the same epochs is a gain per second. Ideas join with '+':
 - altflip: epoch 0 mirrors a random half of the images, then every other epoch mirrors the other half (instead of a
   fresh random half per batch).
 - ls02: label smoothing 0.2 instead of 0.1.  bnbias: batch-norm biases get --bn-mult times the learning rate.
+- erase, erase25: random erasing (one rectangle of 2-40% of the image set to the mean) with probability 0.5, 0.25.
+- Recipe changes that cost time per epoch (MODELS): res01, res12 (residual blocks after blocks 0 and 1, or 1 and 2),
+  w24 (widths x1.5), w1632128, bs512, shift1, shift2, noshift. `--preset full` starts from the full preset instead.
+
+Notebook 11 has the whitening, identity and alternating-flip ideas as library callbacks (`WhitenInit`, `DiracInit`,
+`AlternatingFlip`) and prices them in its ablation; this script keeps its own copies so that its earlier figures
+can be rerun as they were.
 """
 import argparse, json, pathlib, statistics, sys, time
 import torch, torch.nn as nn
@@ -64,12 +71,38 @@ class AltFlip(Callback):
     def after_fit(self):
         dl = self.learn.dls.train; dl.tensors = (self.x0, *dl.tensors[1:])
 
-def run(data, idea, seed, epochs, bn_mult):
+class RandomErase(Callback):
+    "Per training image with probability `p`: one rectangle of `area` (share of the image) set to 0 (the mean)."
+    order = 6
+    def __init__(self, p=0.5, area=(0.02, 0.4), ratio=(0.3, 3.3), seed=0):
+        self.p, self.area, self.ratio, self.g = p, area, ratio, torch.Generator().manual_seed(seed)
+    def before_batch(self):
+        learn = self.learn
+        if not learn.training: return
+        x = learn.xb[0]; n, _, h, w = x.shape
+        u = torch.rand(5, n, generator=self.g)
+        s = self.area[0] + u[0] * (self.area[1] - self.area[0])
+        lr0, lr1 = torch.log(torch.tensor(self.ratio))
+        r = torch.exp(lr0 + u[1] * (lr1 - lr0))
+        eh, ew = (s * r).sqrt().mul(h).clamp(1, h).floor(), (s / r).sqrt().mul(w).clamp(1, w).floor()
+        y0, x0 = (u[2] * (h - eh + 1)).floor(), (u[3] * (w - ew + 1)).floor()
+        rows, cols = torch.arange(h)[None, :], torch.arange(w)[None, :]
+        inr = (rows >= y0[:, None]) & (rows < (y0 + eh)[:, None])
+        inc = (cols >= x0[:, None]) & (cols < (x0 + ew)[:, None])
+        m = (inr[:, :, None] & inc[:, None, :] & (u[4] < self.p)[:, None, None])[:, None]
+        learn.xb = (x.masked_fill(m, 0.), *learn.xb[1:])
+
+MODELS = {'res01': dict(res_at=(0, 1)), 'res12': dict(res_at=(1, 2)), 'w24': dict(widths=(24, 48, 96, 192)),
+          'w1632128': dict(widths=(16, 32, 96, 192)), 'bs512': dict(bs=512, lr=2e-2), 'noshift': dict(shift=0),
+          'shift1': dict(shift=1), 'shift2': dict(shift=2)}
+
+def run(data, idea, seed, epochs, bn_mult, preset='sprint'):
     parts = set(idea.split('+'))
     changes = {'epochs': epochs}
+    for part in parts & set(MODELS): changes.update(MODELS[part])
     if 'ls02' in parts: changes['label_smoothing'] = 0.2
     if 'altflip' in parts: changes['flip'] = False
-    r = recipe('sprint', **changes)
+    r = recipe(preset, **changes)
     learn = recipe_learner(data, r, seed=seed)
     if parts & {'whiten', 'whiten_nofreeze'}:
         whiten_first_conv(learn.model, data.x_train, freeze='whiten_nofreeze' not in parts)
@@ -77,12 +110,13 @@ def run(data, idea, seed, epochs, bn_mult):
     lr = r['lr']
     if 'bnbias' in parts:
         learn.splitter = bn_bias_splitter; lr = [r['lr'], r['lr'] * bn_mult]
-    cbs = [AltFlip()] if 'altflip' in parts else []
+    cbs = ([AltFlip()] if 'altflip' in parts else []) + ([RandomErase(seed=seed)] if 'erase' in parts else [])
+    if 'erase25' in parts: cbs.append(RandomErase(p=0.25, seed=seed))
     t = time.perf_counter()
     learn.fit_one_cycle(r['epochs'], lr, cbs=cbs)
     fit_s = time.perf_counter() - t
     acc, plain, s = score(learn, data.x_valid, data.y_valid, tta=r['tta'])
-    return dict(idea=idea, seed=seed, epochs=epochs, acc=acc, plain=plain, fit_s=fit_s,
+    return dict(idea=idea, preset=preset, seed=seed, epochs=epochs, acc=acc, plain=plain, fit_s=fit_s,
                 bn_mult=bn_mult if 'bnbias' in parts else None)
 
 def table(path):
@@ -102,6 +136,7 @@ if __name__ == '__main__':
     ap.add_argument('--ideas', nargs='+', default=['base', 'ls02', 'whiten', 'dirac', 'bnbias', 'altflip'])
     ap.add_argument('--seeds', nargs='+', type=int, default=[0, 1])
     ap.add_argument('--epochs', type=int, default=11)
+    ap.add_argument('--preset', default='sprint')
     ap.add_argument('--bn-mult', type=float, default=4.)
     ap.add_argument('--out', default='runs/speedrun_ideas.jsonl')
     ap.add_argument('--table', help='print the paired table of this results file and exit')
@@ -111,6 +146,6 @@ if __name__ == '__main__':
     data = fashion_tensors()
     for seed in a.seeds:
         for idea in a.ideas:
-            res = run(data, idea, seed, a.epochs, a.bn_mult)
+            res = run(data, idea, seed, a.epochs, a.bn_mult, a.preset)
             print(json.dumps(res), flush=True)
             with open(a.out, 'a') as f: f.write(json.dumps(res) + '\n')
