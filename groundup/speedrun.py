@@ -434,12 +434,19 @@ def _convs(model: nn.Module) -> list:
     if not convs: raise ValueError("This model has no nn.Conv2d layer to initialise.")
     return convs
 
+def _train_images(learn, who: str) -> torch.Tensor:
+    dl = learn.dls.train
+    if not isinstance(getattr(dl, 'tensors', None), tuple):
+        raise TypeError(f"{who} works on the images of a TensorLoader, and the training loader is a "
+                        f"{type(dl).__name__}: build the DataLoaders with DataLoaders.from_tensors.")
+    return dl.tensors[0]
+
 class WhitenInit(Callback):
     "At the first fit: the model's first convolution gets `whitening_filters` of the training images, and is frozen."
     def __init__(self, eps: float = 5e-4, freeze: bool = True): self.eps, self.freeze, self.done = eps, freeze, False
     def before_fit(self):
         if self.done: return                                   # a second fit goes on from the trained weights
-        conv, x = _convs(self.learn.model)[0], self.learn.dls.train.tensors[0]
+        conv, x = _convs(self.learn.model)[0], _train_images(self.learn, 'WhitenInit')
         w = whitening_filters(x, conv.out_channels, conv.kernel_size[0], eps=self.eps)
         with torch.no_grad(): conv.weight.copy_(w.reshape(conv.weight.shape))
         conv.weight.requires_grad_(not self.freeze); self.done = True
@@ -459,11 +466,7 @@ class AlternatingFlip(Callback):
     order = 5
     def __init__(self, seed: int = 0): self.seed, self.views = seed, None
     def before_fit(self):
-        dl = self.learn.dls.train
-        if not isinstance(getattr(dl, 'tensors', None), tuple):
-            raise TypeError(f"AlternatingFlip swaps the images of a TensorLoader, and the training loader is a "
-                            f"{type(dl).__name__}: build the DataLoaders with DataLoaders.from_tensors.")
-        self.x = x = dl.tensors[0]
+        self.x = x = _train_images(self.learn, 'AlternatingFlip')
         half = torch.rand(len(x), generator=rng(self.seed)) < 0.5
         self.views = []
         for mirrored in (half, ~half):
