@@ -19,11 +19,13 @@ from .mixed_precision import *      # 07: MixedPrecision, GradientClip, Learner.
 from .lr_finder import *            # 08: LRFinder, Learner.lr_find
 from .checkpoint import *           # 09: SaveCheckpoint, fit(resume=...)
 from .convolutions import *         # 10: im2col, BatchNorm, conv_bn, ResBlock, ActivationStats, Learner.summary
+from .speedrun_ideas import *       # 10a: WhitenInit, DiracInit, AlternatingFlip
 from .speedrun import *             # 11: the capstone CNN and its data
 from .distributed import *          # 12: data-parallel training, learn.distrib_ctx()
 from .recurrent import *            # 14: RowLSTM, ModelResetter, RNNRegularizer
 from . import (datasets, init, training, events, recorder, learner, callbacks, schedule, optimizer,
-                      mixed_precision, lr_finder, checkpoint, convolutions, speedrun, distributed, recurrent)
+                      mixed_precision, lr_finder, checkpoint, convolutions, speedrun_ideas, speedrun, distributed,
+                      recurrent)
 _modules = (datasets, init, training, events, recorder, learner, callbacks, schedule, optimizer, mixed_precision,
-            lr_finder, checkpoint, convolutions, speedrun, distributed, recurrent)
+            lr_finder, checkpoint, convolutions, speedrun_ideas, speedrun, distributed, recurrent)
 __all__ = [name for module in _modules for name in module.__all__]          # what `import *` of this module gives

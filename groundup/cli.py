@@ -162,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "on P x N images (preset: the preset's batch, shared among the processes)")
     t.add_argument('--opt', choices=sorted(OPTIMIZERS), default=DEFAULTS['opt'], help='optimizer')
     t.add_argument('--label-smoothing', type=fraction, metavar='EPS', help='label smoothing, 0 for none (preset)')
-    t.add_argument('--flip', action=yes_no, help='augmentation: mirror a random half of each training batch (preset)')
+    t.add_argument('--flip', action=yes_no, help='augmentation: mirrored images (preset: alternating halves)')
     t.add_argument('--shift', type=int_between(0, 8), metavar='PX',
                    help='augmentation: move each training image by up to PX pixels each way, 0 for none (preset)')
     t.add_argument('--ema', type=fraction, default=DEFAULTS['ema'], metavar='DECAY',

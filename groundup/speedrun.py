@@ -24,6 +24,7 @@ from .init import init_kaiming_
 from .events import CancelFitException, CancelTrainException, CancelValidException, Callback
 from .learner import DataLoaders, Learner, TrainEvalCallback
 from .optimizer import Adam
+from .speedrun_ideas import AlternatingFlip, DiracInit, WhitenInit
 from .testing import rng, set_seed
 from .training import TensorLoader, accuracy
 
@@ -31,8 +32,8 @@ from .training import TensorLoader, accuracy
 __all__ = ['SPRINT', 'FULL', 'PRESETS', 'BUDGET_SHARE', 'TTA_VIEWS', 'fashion_tensors', 'fashion_cnn', 'fashion_learner',
            'evaluate_test', 'RandomFlip', 'shift_images', 'RandomShift', 'EMA', 'hflip', 'shifted', 'bf16_available',
            'ValidateAtEnd', 'recipe', 'recipe_learner', 'plan_epochs', 'budget_plan', 'BudgetGuard', 'EpochProbe',
-           'measure_epoch', 'SpeedRun', 'score', 'speed_run', 'whitening_filters', 'WhitenInit', 'DiracInit',
-           'AlternatingFlip', 'confusion_matrix', 'plot_confusion', 'worst_classified', 'cpu_features']
+           'measure_epoch', 'SpeedRun', 'score', 'speed_run', 'confusion_matrix', 'plot_confusion', 'worst_classified',
+           'cpu_features']
 
 # %% ../nbs/11_fashion_speedrun.ipynb #93b14c5c
 def fashion_tensors(path=None, channels_last: bool = True, n_valid: int = 10_000) -> FashionMNIST:
@@ -261,8 +262,9 @@ class ValidateAtEnd(Callback):
         if self._in_fit and self.learn.epoch < self.learn.n_epoch - 1: raise CancelValidException()
 
 # %% ../nbs/11_fashion_speedrun.ipynb #ea128c29
-SPRINT = dict(epochs=11, budget=60., lr=1e-2, bs=256, widths=(16, 32, 64, 128), res_at=(1,), label_smoothing=0.1,
-              flip=True, shift=0, ema=None, ema_buffers='average', tta=True, bf16='auto', validate='end')
+SPRINT = dict(epochs=11, budget=60., lr=1e-2, bs=256, widths=(16, 32, 64, 128), res_at=(1,), whiten=True, dirac=True,
+              label_smoothing=0.1, flip=True, alternate=True, shift=0, ema=None, ema_buffers='average', tta=True,
+              bf16='auto', validate='end')
 FULL = {**SPRINT, 'epochs': 30, 'budget': 180., 'lr': 2e-2, 'shift': 1, 'ema': 0.99, 'tta': 'shifts'}
 PRESETS = {'sprint': SPRINT, 'full': FULL}
 
@@ -286,10 +288,12 @@ def recipe(preset='sprint', **changes) -> dict:
 
 def recipe_learner(data: FashionMNIST, recipe: dict, seed: int = 0, opt_func=Adam, cbs=(),
                    progress: bool = False) -> Learner:
-    "A `fashion_learner` for `recipe` (see `recipe()`): its model, augmentation, `EMA`, bf16 and validation, and `cbs`."
+    "A `fashion_learner` for `recipe` (see `recipe()`): its model and preparation, augmentation, `EMA`, bf16, `cbs`."
     r = recipe; set_seed(seed)
     model = fashion_cnn(widths=tuple(r['widths']), res_at=tuple(r['res_at']))
-    extra = [*([RandomFlip()] if r['flip'] else []), *([RandomShift(r['shift'])] if r['shift'] else []),
+    flips = [AlternatingFlip(seed) if r['alternate'] else RandomFlip()] if r['flip'] else []
+    extra = [*([WhitenInit()] if r['whiten'] else []), *([DiracInit()] if r['dirac'] else []), *flips,
+             *([RandomShift(r['shift'])] if r['shift'] else []),
              *([EMA(r['ema'], r['ema_buffers'])] if r['ema'] else []),
              *([ValidateAtEnd()] if r['validate'] == 'end' else [])]
     learn = fashion_learner(data, model=model, bs=r['bs'], lr=r['lr'], opt_func=opt_func,
@@ -409,72 +413,6 @@ def speed_run(data: FashionMNIST, preset='sprint', seed: int = 0, split: str = '
     fit_start = _clock(); learn.fit_one_cycle(r['epochs'], r['lr'], cbs=[BudgetGuard(plan, start)] if plan else None)
     fit_seconds = _clock() - fit_start; acc, plain, seconds = score(learn, x, y, tta=r['tta'])
     return SpeedRun(learn, r, fit_seconds, split, acc, plain, seconds, plan)
-
-# %% ../nbs/11_fashion_speedrun.ipynb #ac1a7af1
-def whitening_filters(x: torch.Tensor, nf: int, ks: int, n_patches: int = 20_000, eps: float = 5e-4,
-                      seed: int = 0) -> torch.Tensor:
-    """`nf` filters `[nf, C, ks, ks]` that whiten the `ks`×`ks` patches of images `x` `[N,C,H,W]`: the top `nf // 2`
-    eigenvectors of the patches' covariance, each divided by sqrt(its eigenvalue + `eps`), then their negations."""
-    n, c = x.shape[:2]
-    if nf % 2 or not 0 < nf // 2 <= c * ks * ks:
-        raise ValueError(f"whitening_filters makes nf // 2 filters and their negations from the {c * ks * ks} "
-                         f"directions of a patch: nf must be even and at most {2 * c * ks * ks}, got {nf}.")
-    g = rng(seed)
-    images = x[torch.randint(n, (max(1, n_patches // 16),), generator=g)].float()
-    patches = F.unfold(images, ks).transpose(1, 2).reshape(-1, c * ks * ks)      # every patch of those images
-    patches = patches[torch.randperm(len(patches), generator=g)[:n_patches]]
-    patches = patches - patches.mean(0)
-    evals, evecs = torch.linalg.eigh(patches.T @ patches / len(patches))      # ascending eigenvalues
-    top = (evecs[:, -(nf // 2):] / (evals[-(nf // 2):] + eps).sqrt()).T.flip(0)
-    return torch.cat([top, -top]).reshape(nf, c, ks, ks)
-
-# %% ../nbs/11_fashion_speedrun.ipynb #d6c02cb5
-def _convs(model: nn.Module) -> list:
-    convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
-    if not convs: raise ValueError("This model has no nn.Conv2d layer to initialise.")
-    return convs
-
-def _train_images(learn, who: str) -> torch.Tensor:
-    dl = learn.dls.train
-    if not isinstance(getattr(dl, 'tensors', None), tuple):
-        raise TypeError(f"{who} works on the images of a TensorLoader, and the training loader is a "
-                        f"{type(dl).__name__}: build the DataLoaders with DataLoaders.from_tensors.")
-    return dl.tensors[0]
-
-class WhitenInit(Callback):
-    "At the first fit: the model's first convolution gets `whitening_filters` of the training images, and is frozen."
-    def __init__(self, eps: float = 5e-4, freeze: bool = True): self.eps, self.freeze, self.done = eps, freeze, False
-    def before_fit(self):
-        if self.done: return                                   # a second fit goes on from the trained weights
-        conv, x = _convs(self.learn.model)[0], _train_images(self.learn, 'WhitenInit')
-        w = whitening_filters(x, conv.out_channels, conv.kernel_size[0], eps=self.eps)
-        with torch.no_grad(): conv.weight.copy_(w.reshape(conv.weight.shape))
-        conv.weight.requires_grad_(not self.freeze); self.done = True
-
-class DiracInit(Callback):
-    "At the first fit: every convolution after the first starts as the identity on its first min(in, out) channels."
-    def __init__(self): self.done = False
-    def before_fit(self):
-        if self.done: return
-        for conv in _convs(self.learn.model)[1:]:
-            with torch.no_grad(): nn.init.dirac_(conv.weight[:min(conv.in_channels, conv.out_channels)])
-        self.done = True
-
-# %% ../nbs/11_fashion_speedrun.ipynb #88a1b87f
-class AlternatingFlip(Callback):
-    "Mirrors a random half of the training images (drawn from `seed`) in even epochs and the other half in odd ones."
-    order = 5
-    def __init__(self, seed: int = 0): self.seed, self.views = seed, None
-    def before_fit(self):
-        self.x = x = _train_images(self.learn, 'AlternatingFlip')
-        half = torch.rand(len(x), generator=rng(self.seed)) < 0.5
-        self.views = []
-        for mirrored in (half, ~half):
-            view = x.clone(); view[mirrored] = x[mirrored].flip(-1); self.views.append(view)
-    def before_epoch(self):
-        dl = self.learn.dls.train; dl.tensors = (self.views[self.learn.epoch % 2], *dl.tensors[1:])
-    def after_fit(self):
-        dl = self.learn.dls.train; dl.tensors = (self.x, *dl.tensors[1:]); self.views = None
 
 # %% ../nbs/11_fashion_speedrun.ipynb #4fb1947f
 def confusion_matrix(preds: torch.Tensor, targets: torch.Tensor, n_classes: int | None = None) -> torch.Tensor:
