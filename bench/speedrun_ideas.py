@@ -18,9 +18,11 @@ the same epochs is a gain per second. Ideas join with '+':
 - Recipe changes that cost time per epoch (MODELS): res01, res12 (residual blocks after blocks 0 and 1, or 1 and 2),
   w24 (widths x1.5), w1632128, bs512, shift1, shift2, noshift. `--preset full` starts from the full preset instead.
 
-Notebook 11 has the whitening, identity and alternating-flip ideas as library callbacks (`WhitenInit`, `DiracInit`,
-`AlternatingFlip`) and prices them in its ablation; this script keeps its own copies so that its earlier figures
-can be rerun as they were.
+Notebook 10a has the whitening, identity and alternating-flip ideas as library callbacks (`WhitenInit`, `DiracInit`,
+`AlternatingFlip`), the presets of notebook 11 use them, and its ablation prices them; this script keeps its own
+copies so that its earlier figures can be rerun as they were. So `base` is the recipe *without* the library's
+callbacks (`whiten=False, dirac=False, alternate=False`: the presets before they adopted them), and `lib` turns the
+library's three on (the presets as they stand).
 """
 import argparse, json, pathlib, statistics, sys, time
 import torch, torch.nn as nn
@@ -98,7 +100,8 @@ MODELS = {'res01': dict(res_at=(0, 1)), 'res12': dict(res_at=(1, 2)), 'w24': dic
 
 def run(data, idea, seed, epochs, bn_mult, preset='sprint'):
     parts = set(idea.split('+'))
-    changes = {'epochs': epochs}
+    changes = {'epochs': epochs, 'whiten': False, 'dirac': False, 'alternate': False}      # base: before notebook 10a
+    if 'lib' in parts: changes.update(whiten=True, dirac=True, alternate=True)          # the presets as they stand
     for part in parts & set(MODELS): changes.update(MODELS[part])
     if 'ls02' in parts: changes['label_smoothing'] = 0.2
     if 'altflip' in parts: changes['flip'] = False
