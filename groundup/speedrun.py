@@ -265,7 +265,8 @@ class ValidateAtEnd(Callback):
 SPRINT = dict(epochs=11, budget=60., lr=1e-2, bs=256, widths=(16, 32, 64, 128), res_at=(1,), whiten=True, dirac=True,
               label_smoothing=0.1, flip=True, alternate=True, shift=0, ema=None, ema_buffers='average', tta=True,
               bf16='auto', validate='end')
-FULL = {**SPRINT, 'epochs': 30, 'budget': 180., 'lr': 2e-2, 'shift': 1, 'ema': 0.99, 'tta': 'shifts'}
+FULL = {**SPRINT, 'epochs': 30, 'budget': 180., 'lr': 2e-2, 'shift': 1, 'ema': 0.99, 'tta': 'shifts',
+        'whiten': False, 'dirac': False, 'alternate': False}
 PRESETS = {'sprint': SPRINT, 'full': FULL}
 
 def recipe(preset='sprint', **changes) -> dict:
