@@ -320,13 +320,14 @@ def budget_plan(data: FashionMNIST, r: dict, seed: int = 0, spent: float = 0., *
 
 class BudgetGuard(Callback):
     "Ends the fit before a training batch that, at the speed seen so far, would leave too little of `plan`'s budget."
-    def __init__(self, plan: dict, start: float): self.plan, self.start = plan, start   # start: the budget's clock
+    def __init__(self, plan: dict, start: float, reserve: float = 0.02):    # start: the budget's clock
+        self.plan, self.start, self.reserve = plan, start, reserve          # reserve: for what the estimates miss
     def before_fit(self): self.fit_start, self.done = _clock(), 0
     def before_batch(self):
         if not self.learn.training: return
         now, batch_s = _clock(), self.plan['epoch_s'] / len(self.learn.dls.train)      # as probed
         slower = max(1., (now - self.fit_start) / (self.done * batch_s)) if self.done else 1.
-        if now - self.start + slower * (batch_s + self.plan['once_s']) > self.plan['budget']:
+        if now - self.start + slower * (batch_s + self.plan['once_s']) > (1 - self.reserve) * self.plan['budget']:
             self.plan['stopped'] = dict(epoch=self.learn.epoch, batch=self.learn.iter, slower=round(slower, 2))
             raise CancelFitException()
         self.done += 1
