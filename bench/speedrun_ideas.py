@@ -15,6 +15,8 @@ the same epochs is a gain per second. Ideas join with '+':
   fresh random half per batch).
 - ls02: label smoothing 0.2 instead of 0.1.  bnbias: batch-norm biases get --bn-mult times the learning rate.
 - erase, erase25: random erasing (one rectangle of 2-40% of the image set to the mean) with probability 0.5, 0.25.
+- sgd: Nesterov SGD (momentum 0.9, decoupled weight decay --sgd-wd) at --sgd-lr, in place of Adam (airbench's
+  optimizer; its step reads three tensors per weight where Adam's reads four).
 - Recipe changes that cost time per epoch (MODELS): res01, res12 (residual blocks after blocks 0 and 1, or 1 and 2),
   w24 (widths x1.5), w1632128, bs512, shift1, shift2, noshift. `--preset full` starts from the full preset instead.
 
@@ -22,11 +24,13 @@ Notebook 10a has the whitening, identity and alternating-flip ideas as library c
 `AlternatingFlip`), the presets of notebook 11 use them, and its ablation prices them; this script keeps its own
 copies so that its earlier figures can be rerun as they were. So `base` is the recipe *without* the library's
 callbacks (`whiten=False, dirac=False, alternate=False`: the presets before they adopted them), and `lib` turns the
-library's three on (the presets as they stand).
+library's three on (the presets as they stand); `libwhiten`, `libdirac`, `libalt` turn on one of them.
 """
 import argparse, json, pathlib, statistics, sys, time
 import torch, torch.nn as nn
 from groundup.events import Callback
+from functools import partial
+from groundup.optimizer import SGD, Adam
 from groundup.speedrun import recipe, recipe_learner, score, fashion_tensors
 
 def convs(model): return [m for m in model.modules() if isinstance(m, nn.Conv2d)]
@@ -98,19 +102,23 @@ MODELS = {'res01': dict(res_at=(0, 1)), 'res12': dict(res_at=(1, 2)), 'w24': dic
           'w1632128': dict(widths=(16, 32, 96, 192)), 'bs512': dict(bs=512, lr=2e-2), 'noshift': dict(shift=0),
           'shift1': dict(shift=1), 'shift2': dict(shift=2)}
 
-def run(data, idea, seed, epochs, bn_mult, preset='sprint'):
+def run(data, idea, seed, epochs, bn_mult, preset='sprint', sgd_lr=0.2, sgd_wd=5e-4):
     parts = set(idea.split('+'))
     changes = {'epochs': epochs, 'whiten': False, 'dirac': False, 'alternate': False}      # base: before notebook 10a
     if 'lib' in parts: changes.update(whiten=True, dirac=True, alternate=True)          # the presets as they stand
+    for part, key in (('libwhiten', 'whiten'), ('libdirac', 'dirac'), ('libalt', 'alternate')):     # one at a time
+        if part in parts: changes[key] = True
     for part in parts & set(MODELS): changes.update(MODELS[part])
     if 'ls02' in parts: changes['label_smoothing'] = 0.2
     if 'altflip' in parts: changes['flip'] = False
     r = recipe(preset, **changes)
-    learn = recipe_learner(data, r, seed=seed)
+    sgd = 'sgd' in parts
+    learn = recipe_learner(data, r, seed=seed, opt_func=partial(SGD, mom=0.9, nesterov=True, wd=sgd_wd) if sgd else
+                           Adam)
     if parts & {'whiten', 'whiten_nofreeze'}:
         whiten_first_conv(learn.model, data.x_train, freeze='whiten_nofreeze' not in parts)
     if 'dirac' in parts: dirac_convs(learn.model)
-    lr = r['lr']
+    lr = sgd_lr if sgd else r['lr']
     if 'bnbias' in parts:
         learn.splitter = bn_bias_splitter; lr = [r['lr'], r['lr'] * bn_mult]
     cbs = ([AltFlip()] if 'altflip' in parts else []) + ([RandomErase(seed=seed)] if 'erase' in parts else [])
@@ -120,7 +128,7 @@ def run(data, idea, seed, epochs, bn_mult, preset='sprint'):
     fit_s = time.perf_counter() - t
     acc, plain, s = score(learn, data.x_valid, data.y_valid, tta=r['tta'])
     return dict(idea=idea, preset=preset, seed=seed, epochs=epochs, acc=acc, plain=plain, fit_s=fit_s,
-                bn_mult=bn_mult if 'bnbias' in parts else None)
+                bn_mult=bn_mult if 'bnbias' in parts else None, **(dict(sgd_lr=sgd_lr, sgd_wd=sgd_wd) if sgd else {}))
 
 def table(path):
     "Mean validation accuracy per idea and its paired difference from `base` (same seed), with the standard error."
@@ -141,6 +149,8 @@ if __name__ == '__main__':
     ap.add_argument('--epochs', type=int, default=11)
     ap.add_argument('--preset', default='sprint')
     ap.add_argument('--bn-mult', type=float, default=4.)
+    ap.add_argument('--sgd-lr', type=float, default=0.2)
+    ap.add_argument('--sgd-wd', type=float, default=5e-4)
     ap.add_argument('--out', default='runs/speedrun_ideas.jsonl')
     ap.add_argument('--table', help='print the paired table of this results file and exit')
     a = ap.parse_args()
@@ -149,6 +159,6 @@ if __name__ == '__main__':
     data = fashion_tensors()
     for seed in a.seeds:
         for idea in a.ideas:
-            res = run(data, idea, seed, a.epochs, a.bn_mult, a.preset)
+            res = run(data, idea, seed, a.epochs, a.bn_mult, a.preset, a.sgd_lr, a.sgd_wd)
             print(json.dumps(res), flush=True)
             with open(a.out, 'a') as f: f.write(json.dumps(res) + '\n')
