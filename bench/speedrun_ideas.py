@@ -24,13 +24,16 @@ Notebook 10a has the whitening, identity and alternating-flip ideas as library c
 `AlternatingFlip`), the presets of notebook 11 use them, and its ablation prices them; this script keeps its own
 copies so that its earlier figures can be rerun as they were. So `base` is the recipe *without* the library's
 callbacks (`whiten=False, dirac=False, alternate=False`: the presets before they adopted them), and `lib` turns the
-library's three on (the presets as they stand); `libwhiten`, `libdirac`, `libalt` turn on one of them.
+library's three on (the presets as they stand); `libwhiten`, `libdirac`, `libalt` turn on one of them;
+`libwhitentrain` adds `WhitenInit(freeze=False)` (whitened, then trained like the other layers). Since the presets
+train the whitened layer (2026-12-03), `lib` and `libwhiten` do too; their frozen figures ran at commit 9d4c79a.
 """
 import argparse, json, pathlib, statistics, sys, time
 import torch, torch.nn as nn
 from groundup.events import Callback
 from functools import partial
 from groundup.optimizer import SGD, Adam
+from groundup.speedrun_ideas import WhitenInit
 from groundup.speedrun import recipe, recipe_learner, score, fashion_tensors
 
 def convs(model): return [m for m in model.modules() if isinstance(m, nn.Conv2d)]
@@ -123,6 +126,7 @@ def run(data, idea, seed, epochs, bn_mult, preset='sprint', sgd_lr=0.2, sgd_wd=5
         learn.splitter = bn_bias_splitter; lr = [r['lr'], r['lr'] * bn_mult]
     cbs = ([AltFlip()] if 'altflip' in parts else []) + ([RandomErase(seed=seed)] if 'erase' in parts else [])
     if 'erase25' in parts: cbs.append(RandomErase(p=0.25, seed=seed))
+    if 'libwhitentrain' in parts: cbs.append(WhitenInit(freeze=False))     # the library's whitening, left trainable
     t = time.perf_counter()
     learn.fit_one_cycle(r['epochs'], lr, cbs=cbs)
     fit_s = time.perf_counter() - t

@@ -265,8 +265,7 @@ class ValidateAtEnd(Callback):
 SPRINT = dict(epochs=11, budget=60., lr=1e-2, bs=256, widths=(16, 32, 64, 128), res_at=(1,), whiten=True, dirac=True,
               label_smoothing=0.1, flip=True, alternate=True, shift=0, ema=None, ema_buffers='average', tta=True,
               bf16='auto', validate='end')
-FULL = {**SPRINT, 'epochs': 30, 'budget': 180., 'lr': 2e-2, 'shift': 1, 'ema': 0.99, 'tta': 'shifts',
-        'whiten': False, 'dirac': False, 'alternate': False}
+FULL = {**SPRINT, 'epochs': 30, 'budget': 180., 'lr': 2e-2, 'shift': 1, 'ema': 0.99, 'tta': 'shifts'}
 PRESETS = {'sprint': SPRINT, 'full': FULL}
 
 def recipe(preset='sprint', **changes) -> dict:
@@ -293,7 +292,7 @@ def recipe_learner(data: FashionMNIST, recipe: dict, seed: int = 0, opt_func=Ada
     r = recipe; set_seed(seed)
     model = fashion_cnn(widths=tuple(r['widths']), res_at=tuple(r['res_at']))
     flips = [AlternatingFlip(seed) if r['alternate'] else RandomFlip()] if r['flip'] else []
-    extra = [*([WhitenInit()] if r['whiten'] else []), *([DiracInit()] if r['dirac'] else []), *flips,
+    extra = [*([WhitenInit(freeze=False)] if r['whiten'] else []), *([DiracInit()] if r['dirac'] else []), *flips,
              *([RandomShift(r['shift'])] if r['shift'] else []),
              *([EMA(r['ema'], r['ema_buffers'])] if r['ema'] else []),
              *([ValidateAtEnd()] if r['validate'] == 'end' else [])]
