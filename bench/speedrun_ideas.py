@@ -29,9 +29,9 @@ library's three on (the presets as they stand); `libwhiten`, `libdirac`, `libalt
 train the whitened layer (2026-12-03), `lib` and `libwhiten` do too; their frozen figures ran at commit 9d4c79a.
 """
 import argparse, json, pathlib, statistics, sys, time
+from functools import partial
 import torch, torch.nn as nn
 from groundup.events import Callback
-from functools import partial
 from groundup.optimizer import SGD, Adam
 from groundup.speedrun_ideas import WhitenInit
 from groundup.speedrun import recipe, recipe_learner, score, fashion_tensors
