@@ -10,6 +10,7 @@ seconds are only as good as the machine is quiet.
     python bench/speedrun_seeds.py [--presets sprint,full] [--seeds 0,1,2,3,4] [--threads N] [--json out.json]
     GROUNDUP_BF16=0 python bench/speedrun_seeds.py ...     # the same in fp32 on a CPU that would pick bf16
     python bench/speedrun_seeds.py --presets full --epochs 40  # a fixed epoch count instead of the time budget
+    python bench/speedrun_seeds.py --presets full --epochs 30 --res-at 0,1   # a second residual block (after block 0)
 
 With `--epochs` the recipe trains that many epochs whatever they cost here: what the recipe reaches, apart from this
 machine's speed (its seconds then say which machines would fit those epochs in the budget).
@@ -35,6 +36,7 @@ def main(argv=None):
     p.add_argument('--threads', type=int, help="torch threads (default: torch's choice)")
     p.add_argument('--json', help='also write every run as JSON to this file')
     p.add_argument('--epochs', type=int, help='a fixed number of epochs instead of the preset\'s time budget')
+    p.add_argument('--res-at', help="comma-separated blocks followed by a residual block (the presets': 1)")
     args = p.parse_args(argv)
     presets = args.presets.split(',')
     unknown = [n for n in presets if n not in PRESETS]
@@ -50,7 +52,9 @@ def main(argv=None):
     for name in presets:
         for seed in seeds:
             before = load()
-            run = speed_run(data, name, seed=seed, split='test', **({'epochs': args.epochs} if args.epochs else {}))
+            changes = {**({'epochs': args.epochs} if args.epochs else {}),
+                       **({'res_at': tuple(int(b) for b in args.res_at.split(','))} if args.res_at else {})}
+            run = speed_run(data, name, seed=seed, split='test', **changes)
             valid = score(run.learn, data.x_valid, data.y_valid, tta=run.recipe['tta'])[0]     # after the clock, for the gap
             runs.append(dict(preset=name, seed=seed, accuracy=run.accuracy, plain_accuracy=run.plain_accuracy, valid_accuracy=valid,
                              seconds=run.seconds, fit_seconds=run.fit_seconds, epochs=run.learn.n_epoch, plan=run.plan, load=(before, load()), recipe=run.recipe))
